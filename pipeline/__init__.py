@@ -1,0 +1,1 @@
+"""The engine: plain Python over DuckDB and Arrow. Never imports dagster."""

@@ -1,0 +1,293 @@
+"""Clean, validate and parse raw rows into `residents` and `memberships`; everything else goes to
+`rejects` with a reason. Counts reconcile per file: rows_in = used + rejected (`reconciliation`).
+
+All of it is SQL over the raw tables; reference tables come from `pipeline.reference`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from pipeline.config import Config
+from pipeline.dates import date_sql
+from pipeline.names import name_key_sql, name_sorted_sql
+from pipeline.nik import nik_prepare_sql, nik_sql
+from pipeline.reference import KELURAHAN, OCCUPATION_SYNONYMS, OCCUPATIONS, SHDK, SHDK_SYNONYMS
+from pipeline.warehouse import scalar
+
+__all__ = ["clean_register", "clean_members", "build_rejects", "reconciliation", "Reconciliation", "REJECT_REASONS"]
+
+# reason_code -> (column, human explanation). Shown to the data team in rejects.parquet.
+REJECT_REASONS: dict[str, tuple[str | None, str]] = {
+    "unreadable_row": (None, "the row does not split into the header's columns"),
+    "nik_missing": ("nik", "NIK is empty"),
+    "nik_invalid": ("nik", "NIK is not 16 digits (letters, wrong length or Excel scientific notation)"),
+    "name_missing": ("nama", "name is empty"),
+    "birth_date_invalid": ("tgl_lahir", "birth date is unreadable and the NIK holds no valid date"),
+    "kelurahan_unknown": ("kelurahan", "kelurahan is not one of the 27 kelurahan of Kota Madiun"),
+    "kelurahan_kecamatan_mismatch": ("kecamatan", "this kelurahan name is not in the given kecamatan "
+                                                  "(a village of the same name outside Kota Madiun?)"),
+    "duplicate_row": (None, "exact copy of an earlier row"),
+    "duplicate_nik": ("nik", "NIK already used by an earlier register row with other details"),
+    "kpj_missing": ("kpj", "KPJ (participant number) is empty or not a number"),
+    "status_unknown": ("status", "status is neither active nor non-active (see [ingest] status values)"),
+    "no_identity": ("nik", "neither a usable NIK nor a name with a birth date to link on"),
+    "duplicate_kpj": ("kpj", "KPJ appears again in a later row or export, which is kept"),
+}
+
+
+def _key_sql(expr: str, strip_prefix: str) -> str:
+    return (f"nullif(regexp_replace(regexp_replace(upper(trim(coalesce({expr}, ''))), "
+            f"'^({strip_prefix})[ .]+', ''), '[^A-Z]', '', 'g'), '')")
+
+
+def _load_reference(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    kel = [[k.code, k.name, _py_key(k.name), k.kecamatan_code, k.kecamatan, _py_key(k.kecamatan)] for k in KELURAHAN]
+    con.execute("CREATE OR REPLACE TABLE ref_kelurahan (code VARCHAR, name VARCHAR, name_key VARCHAR, "
+                "kecamatan_code VARCHAR, kecamatan VARCHAR, kec_key VARCHAR)")
+    con.executemany("INSERT INTO ref_kelurahan VALUES (?, ?, ?, ?, ?, ?)", kel)
+    overrides = config.eligibility.occupation_groups
+    occ = [[o.code, o.label, overrides.get(str(o.code), o.group), o.work_risk] for o in OCCUPATIONS]
+    con.execute("CREATE OR REPLACE TABLE ref_occupation (code INTEGER, label VARCHAR, grp VARCHAR, work_risk INTEGER)")
+    con.executemany("INSERT INTO ref_occupation VALUES (?, ?, ?, ?)", occ)
+    occ_keys = {_py_key(o.label): o.code for o in OCCUPATIONS} | OCCUPATION_SYNONYMS
+    con.execute("CREATE OR REPLACE TABLE ref_occupation_key (k VARCHAR, code INTEGER)")
+    con.executemany("INSERT INTO ref_occupation_key VALUES (?, ?)", sorted(occ_keys.items()))
+    shdk_keys = {_py_key(label): code for code, label in SHDK.items()} | SHDK_SYNONYMS
+    con.execute("CREATE OR REPLACE TABLE ref_shdk (code INTEGER, label VARCHAR)")
+    con.executemany("INSERT INTO ref_shdk VALUES (?, ?)", sorted(SHDK.items()))
+    con.execute("CREATE OR REPLACE TABLE ref_shdk_key (k VARCHAR, code INTEGER)")
+    con.executemany("INSERT INTO ref_shdk_key VALUES (?, ?)", sorted(shdk_keys.items()))
+
+
+def _py_key(text: str) -> str:
+    return "".join(ch for ch in text.upper() if "A" <= ch <= "Z")
+
+
+def _code_or_key_join(alias: str, column: str, key_table: str, max_code: int) -> str:
+    """Code for a label or number written in `column` (NULL when unknown)."""
+    number = f"TRY_CAST(regexp_replace(trim({column}), '[.,]0+$', '') AS INTEGER)"
+    return (f"coalesce(CASE WHEN {number} BETWEEN 1 AND {max_code} THEN {number} END, "
+            f"(SELECT {alias}.code FROM {key_table} {alias} WHERE {alias}.k = "
+            f"regexp_replace(upper(coalesce({column}, '')), '[^A-Z]', '', 'g')))")
+
+
+def _select(columns: dict[str, str]) -> str:
+    return ",\n    ".join(f"{expr} AS {name}" for name, expr in columns.items())
+
+
+def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
+    prepared = {"*": "*", **nik_prepare_sql("r.nik")}
+    nik = nik_sql(stated_birth_date="stated_birth_date", ref_year=ref_year)
+    con.execute(f"""
+    CREATE OR REPLACE TABLE register_parsed AS
+    WITH base AS (
+        SELECT r.* EXCLUDE (nik), r.nik AS nik_raw, {date_sql('r.tgl_lahir')} AS stated_birth_date,
+               {_select({k: v for k, v in prepared.items() if k != '*'})}
+        FROM raw_register r
+    ), parsed AS (
+        SELECT base.*, {_select(nik)},
+            {name_key_sql('base.nama')} AS name_key,
+            CASE WHEN upper(trim(coalesce(jenis_kelamin, ''))) IN ('L', 'LK', 'LAKI-LAKI', 'LAKI LAKI', 'LAKI', 'PRIA', 'M', '1')
+                 THEN 'L'
+                 WHEN upper(trim(coalesce(jenis_kelamin, ''))) IN ('P', 'PR', 'PEREMPUAN', 'WANITA', 'F', '2') THEN 'P'
+            END AS stated_sex,
+            regexp_replace(coalesce(kelurahan, ''), '[^0-9]', '', 'g') AS kel_digits,
+            {_key_sql('kelurahan', 'KELURAHAN|KEL|DESA|DS')} AS kel_key,
+            regexp_replace(coalesce(kecamatan, ''), '[^0-9]', '', 'g') AS kec_digits,
+            {_key_sql('kecamatan', 'KECAMATAN|KEC')} AS kec_key,
+            {_code_or_key_join('o', 'pekerjaan', 'ref_occupation_key', 89)} AS occupation_code,
+            {_code_or_key_join('s', 'shdk', 'ref_shdk_key', 11)} AS shdk_code,
+            TRY_CAST(regexp_replace(trim(desil), '[.,]0+$', '') AS INTEGER) AS desil_value
+        FROM base
+    )
+    SELECT p.*, k.code AS kelurahan_code,
+        EXISTS (SELECT 1 FROM ref_kelurahan x WHERE x.name_key = p.kel_key) AS kel_name_known
+    FROM parsed p
+    LEFT JOIN ref_kelurahan k
+      ON (length(p.kel_digits) = 10 AND p.kel_digits = k.code)
+      OR (length(p.kel_digits) <> 10 AND p.kel_key = k.name_key
+          AND (p.kec_key IS NULL OR p.kec_key = k.kec_key
+               OR (length(p.kec_digits) = 6 AND p.kec_digits = k.kecamatan_code)))
+    """)
+    base = """CASE
+        WHEN read_problem IS NOT NULL THEN 'unreadable_row'
+        WHEN _nik_raw = '' THEN 'nik_missing'
+        WHEN NOT regexp_matches(_nik_digits, '^[0-9]{16}$') THEN 'nik_invalid'
+        WHEN name_key = '' THEN 'name_missing'
+        WHEN coalesce(stated_birth_date, nik_birth_date) IS NULL THEN 'birth_date_invalid'
+        WHEN kelurahan_code IS NULL AND kel_name_known THEN 'kelurahan_kecamatan_mismatch'
+        WHEN kelurahan_code IS NULL THEN 'kelurahan_unknown'
+    END"""
+    _judge(con, "register_parsed", "register_judged", base,
+           all_fields="nik_raw, no_kk, nama, tgl_lahir, jenis_kelamin, alamat, rt, rw, kelurahan, kecamatan, "
+                      "pekerjaan, shdk, desil",
+           key="_nik_digits", key_code="duplicate_nik", key_order="file_id, source_row")
+
+
+def _judge(con: duckdb.DuckDBPyConnection, source: str, target: str, base_reason: str, *, all_fields: str,
+           key: str, key_code: str, key_order: str) -> None:
+    """Reject code per row: the first failing rule, then duplicates among the rows still standing."""
+    con.execute(f"""
+    CREATE OR REPLACE TABLE {target} AS
+    WITH a AS (SELECT *, {base_reason} AS base_code FROM {source})
+    SELECT a.* EXCLUDE (base_code), coalesce(base_code, CASE
+        WHEN row_number() OVER (PARTITION BY base_code IS NULL, {all_fields} ORDER BY file_id, source_row) > 1
+            THEN 'duplicate_row'
+        WHEN row_number() OVER (PARTITION BY base_code IS NULL, {key} ORDER BY {key_order}) > 1 THEN '{key_code}'
+    END) AS reject_code
+    FROM a
+    """)
+
+
+def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, ref_year: int) -> None:
+    prepared = nik_prepare_sql("m.nik")
+    nik = nik_sql(stated_birth_date="birth_date", ref_year=ref_year)
+    status_key = "regexp_replace(upper(coalesce(status, '')), '[^A-Z0-9]', '', 'g')"
+    active = ", ".join(f"'{v}'" for v in config.ingest.active_status_values)
+    inactive = ", ".join(f"'{v}'" for v in config.ingest.inactive_status_values)
+    segment_key = "regexp_replace(upper(coalesce(segmen, '')), '[^A-Z]', '', 'g')"
+    kpj = "regexp_replace(regexp_replace(trim(coalesce(kpj, '')), '[.,]0+$', ''), '[^0-9]', '', 'g')"
+    con.execute(f"""
+    CREATE OR REPLACE TABLE members_parsed AS
+    WITH base AS (
+        SELECT m.* EXCLUDE (nik), m.nik AS nik_raw, {date_sql('m.tgl_lahir')} AS birth_date, {_select(prepared)}
+        FROM raw_members m
+    )
+    SELECT base.*, {_select(nik)},
+        nullif({kpj}, '') AS kpj_clean,
+        {name_key_sql('base.nama')} AS name_key,
+        CASE WHEN {status_key} IN ({active}) THEN 'AKTIF' WHEN {status_key} IN ({inactive}) THEN 'NON AKTIF'
+        END AS status_clean,
+        CASE WHEN {segment_key} IN ('PU', 'PENERIMAUPAH') THEN 'PU'
+             WHEN {segment_key} IN ('BPU', 'BUKANPENERIMAUPAH') THEN 'BPU'
+             WHEN {segment_key} IN ('JAKON', 'JASAKONSTRUKSI') THEN 'JAKON'
+             WHEN {segment_key} IN ('PMI', 'PEKERJAMIGRANINDONESIA', 'PEKERJAMIGRAN') THEN 'PMI'
+             WHEN {segment_key} = '' THEN NULL ELSE 'LAINNYA' END AS segment,
+        {date_sql('tgl_kepesertaan')} AS start_date,
+        {date_sql('tgl_nonaktif')} AS end_date
+    FROM base
+    """)
+    base = """CASE
+        WHEN read_problem IS NOT NULL THEN 'unreadable_row'
+        WHEN kpj_clean IS NULL THEN 'kpj_missing'
+        WHEN status_clean IS NULL THEN 'status_unknown'
+        WHEN (name_key = '' AND nik IS NULL)
+          OR (nik IS NULL AND nik15 IS NULL AND birth_date IS NULL) THEN 'no_identity'
+    END"""
+    # The same KPJ in two rows: the row of the last file (exports sort by date in their names) wins.
+    _judge(con, "members_parsed", "members_judged", base,
+           all_fields="kpj, nik_raw, nama, tgl_lahir, segmen, status, tgl_kepesertaan, tgl_nonaktif, npp, "
+                      "nama_perusahaan",
+           key="kpj_clean", key_code="duplicate_kpj", key_order="file_id DESC, source_row")
+
+
+def _residents_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"""
+    CREATE OR REPLACE TABLE residents AS
+    SELECT row_number() OVER (ORDER BY j._nik_digits)::INTEGER AS resident_id,
+        j._nik_digits AS nik, j.nik_status, nullif(regexp_replace(coalesce(j.no_kk, ''), '[^0-9]', '', 'g'), '') AS no_kk,
+        trim(j.nama) AS nama, j.name_key, {name_sorted_sql('j.name_key')} AS name_sorted,
+        coalesce(j.stated_birth_date, j.nik_birth_date) AS birth_date, j.nik_birth_date,
+        coalesce(j.stated_sex, j.nik_sex) AS sex, j.nik_sex,
+        trim(j.alamat) AS alamat, nullif(trim(j.rt), '') AS rt, nullif(trim(j.rw), '') AS rw,
+        j.kelurahan_code, k.name AS kelurahan, k.kecamatan_code, k.kecamatan,
+        j.occupation_code, o.label AS occupation, coalesce(o.grp, 'unknown') AS occupation_group,
+        coalesce(o.work_risk, 0) AS work_risk, j.shdk_code, s.label AS shdk,
+        CASE WHEN j.desil_value BETWEEN 1 AND 10 THEN j.desil_value END AS desil,
+        list_filter([
+            CASE WHEN j.stated_birth_date IS NULL THEN 'birth_date_from_nik' END,
+            CASE WHEN j.stated_birth_date <> j.nik_birth_date THEN 'birth_date_differs_from_nik' END,
+            CASE WHEN j.stated_sex <> j.nik_sex THEN 'sex_differs_from_nik' END,
+            CASE WHEN j.nik_status NOT IN ('valid') THEN 'nik_' || j.nik_status END,
+            CASE WHEN j.occupation_code IS NULL THEN 'occupation_unknown' END,
+            CASE WHEN NOT coalesce(j.desil_value BETWEEN 1 AND 10, FALSE) THEN 'desil_missing' END
+        ], lambda x: x IS NOT NULL) AS flags,
+        j.file_id, j.source_row
+    FROM register_judged j
+    JOIN ref_kelurahan k ON k.code = j.kelurahan_code
+    LEFT JOIN ref_occupation o ON o.code = j.occupation_code
+    LEFT JOIN ref_shdk s ON s.code = j.shdk_code
+    WHERE j.reject_code IS NULL
+    ORDER BY resident_id
+    """)
+
+
+def _memberships_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"""
+    CREATE OR REPLACE TABLE memberships AS
+    SELECT row_number() OVER (ORDER BY j.file_id, j.source_row)::INTEGER AS member_id,
+        j.kpj_clean AS kpj, j.nik_status, j.nik, j.nik15, j.nik_prefix, j.nik_region, j.nik_birth_date, j.nik_sex,
+        trim(j.nama) AS nama, j.name_key, {name_sorted_sql('j.name_key')} AS name_sorted, j.birth_date,
+        j.segment, j.status_clean AS status, j.status_clean = 'AKTIF' AS is_active, j.start_date, j.end_date,
+        nullif(trim(j.npp), '') AS npp, nullif(trim(j.nama_perusahaan), '') AS employer,
+        j.file_id, j.source_row
+    FROM members_judged j
+    WHERE j.reject_code IS NULL
+    ORDER BY member_id
+    """)
+
+
+def build_rejects(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """(Re)create `rejects` from both judged tables; return counts per reason code."""
+    cases = " ".join(f"WHEN '{code}' THEN '{text.replace(chr(39), chr(39) * 2)}'"
+                     for code, (_, text) in REJECT_REASONS.items())
+    columns = " ".join(f"WHEN '{code}' THEN '{col}'" for code, (col, _) in REJECT_REASONS.items() if col)
+    con.execute(f"""
+    CREATE OR REPLACE TABLE rejects AS
+    SELECT role, file_id, source_row, reject_code AS reason_code,
+        CASE reject_code {cases} END || coalesce(' (' || read_problem || ')', '') AS reason,
+        CASE reject_code {columns} END AS column_name
+    FROM (
+        SELECT 'register' AS role, file_id, source_row, reject_code, read_problem FROM register_judged
+        WHERE reject_code IS NOT NULL
+        UNION ALL
+        SELECT 'members', file_id, source_row, reject_code, read_problem FROM members_judged
+        WHERE reject_code IS NOT NULL
+    )
+    ORDER BY file_id, source_row
+    """)
+    return dict(con.execute("SELECT reason_code, count(*) FROM rejects GROUP BY 1").fetchall())
+
+
+def clean_register(con: duckdb.DuckDBPyConnection, config: Config, reference_date: date) -> int:
+    """Build `residents` (and the reference tables) from `raw_register`; return residents kept."""
+    _load_reference(con, config)
+    _clean_register(con, reference_date.year)
+    _residents_table(con)
+    return int(scalar(con, "SELECT count(*) FROM residents"))
+
+
+def clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_date: date) -> int:
+    """Build `memberships` from `raw_members`; return memberships kept."""
+    _clean_members(con, config, reference_date.year)
+    _memberships_table(con)
+    return int(scalar(con, "SELECT count(*) FROM memberships"))
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    file_name: str
+    role: str
+    rows_in: int
+    rows_used: int
+    rows_rejected: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == self.rows_used + self.rows_rejected
+
+
+def reconciliation(con: duckdb.DuckDBPyConnection) -> list[Reconciliation]:
+    """Per file: rows read vs rows used plus rows rejected."""
+    rows = con.execute("""
+        SELECT f.file_name, f.role, f.rows_in,
+            (SELECT count(*) FROM residents r WHERE r.file_id = f.file_id)
+              + (SELECT count(*) FROM memberships m WHERE m.file_id = f.file_id) AS used,
+            (SELECT count(*) FROM rejects j WHERE j.file_id = f.file_id) AS rejected
+        FROM source_files f ORDER BY f.file_id
+    """).fetchall()
+    return [Reconciliation(*row) for row in rows]

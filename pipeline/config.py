@@ -1,0 +1,206 @@
+"""One typed configuration: every threshold, weight and rule the engine uses, with its unit.
+
+Defaults are today's best values (../shared/domain.md); rules marked [U] there are settings here.
+A TOML file overrides any subset: `load_config(path)`. The resolved config is written beside each
+publication (`config.resolved.json`) and its hash goes in the manifest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+
+__all__ = [
+    "Config",
+    "IngestConfig",
+    "LinkingConfig",
+    "EligibilityConfig",
+    "PriorityConfig",
+    "CostConfig",
+    "PublicationConfig",
+    "ChecksConfig",
+    "load_config",
+]
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    register_aliases: dict[str, list[str]] = field(default_factory=dict)
+    """Extra header aliases for register fields, e.g. {"nik": ["NIK_ART"]}."""
+    member_aliases: dict[str, list[str]] = field(default_factory=dict)
+    """Extra header aliases for membership-export fields."""
+    active_status_values: list[str] = field(default_factory=lambda: ["AKTIF", "AKTIV", "ACTIVE", "A", "1", "Y"])
+    """Status values (after upper-casing and removing spaces/dashes) meaning an active membership."""
+    inactive_status_values: list[str] = field(
+        default_factory=lambda: ["NONAKTIF", "TIDAKAKTIF", "NA", "NONACTIVE", "INACTIVE", "N", "0", "PASIF"]
+    )
+    """Status values (same normalisation) meaning a lapsed / non-active membership."""
+
+
+@dataclass(frozen=True)
+class LinkingConfig:
+    link_threshold: float = 0.90
+    """Match probability (0-1) at or above which a pair is linked automatically."""
+    review_threshold: float = 0.20
+    """Match probability (0-1) at or above which a pair that is not linked goes to human review."""
+    ambiguity_margin_bits: float = 3.0
+    """A member whose best and second-best residents differ by less than this match weight (log2
+    odds) is not auto-linked: both pairs go to review (namesakes with the same birth date)."""
+    name_tf_cap_bits: float = 4.0
+    """Largest bonus (log2) the term-frequency adjustment may add for a rare name."""
+    em_max_iterations: int = 200
+    """Upper bound on EM iterations when estimating m-probabilities."""
+    em_tolerance: float = 1e-6
+    """EM stops when no m-probability moves more than this."""
+    u_sample_pairs: int = 1_000_000
+    """Random register x member pairs drawn to estimate u-probabilities."""
+    seed: int = 42
+    """Seed of the random sample for u-probabilities (keeps outputs deterministic)."""
+
+
+@dataclass(frozen=True)
+class EligibilityConfig:
+    reference_date: date | None = None
+    """Date at which ages are computed; empty = the run date (Asia/Jakarta)."""
+    min_age: int = 18
+    """Youngest age (years, inclusive) for the candidate list [U: Madiun BPU criterion 18-65]."""
+    max_age: int = 65
+    """Oldest age (years, inclusive) for the candidate list."""
+    pro_jkk_jkm_max_desil: int = 5
+    """Highest DTSEN desil eligible for Pro JKK-JKM [U: desil 1-5 assumed to replace 'in DTKS']."""
+    occupation_groups: dict[str, str] = field(default_factory=dict)
+    """Overrides of an occupation's group by code, e.g. {"2": "informal"} to treat housewives as
+    informal workers. Groups: informal, formal, other_scheme, not_working."""
+
+
+@dataclass(frozen=True)
+class PriorityConfig:
+    desil_weight: float = 10.0
+    """Points per desil below 11 (desil 1 -> 100, desil 10 -> 10)."""
+    work_risk_weight: float = 8.0
+    """Points per work-risk level of the occupation (0-3)."""
+    breadwinner_points: float = 15.0
+    """Points for the head of the family (SHDK KEPALA KELUARGA)."""
+    school_child_points: float = 10.0
+    """Points per school-age child (6-23) in the family, counted for at most two children (the JKM
+    scholarship covers two)."""
+    school_age_min: int = 6
+    """Youngest school age (years)."""
+    school_age_max: int = 23
+    """Oldest age at which the scholarship is paid (years)."""
+    age_points_per_year_over_40: float = 0.5
+    """Points per year of age above 40 (older informal workers have fewer alternatives)."""
+
+
+@dataclass(frozen=True)
+class CostConfig:
+    bpu_monthly_rp: int = 16_800
+    """Pro JKK-JKM contribution per BPU worker per month, Rp (JKK 1% of Rp 1,000,000 + JKM Rp 6,800)."""
+    months_per_year: int = 12
+    """Months of coverage paid per year."""
+
+
+@dataclass(frozen=True)
+class PublicationConfig:
+    nik_visible_digits: int = 12
+    """Digits of the NIK left visible in officer XLSX files (the rest replaced by '*')."""
+    retention_days: int = 90
+    """Days a dated publication is kept before it is deleted (UU PDP: no longer than needed)."""
+
+
+@dataclass(frozen=True)
+class ChecksConfig:
+    max_invalid_nik_share: float = 0.10
+    """Blocking: largest share (0-1) of membership rows whose NIK is missing or unusable."""
+    max_reject_share: float = 0.05
+    """Blocking: largest share (0-1) of input rows rejected."""
+    max_uncovered_change: float = 0.25
+    """Blocking: largest relative change (0-1) of the uncovered count against the last publication."""
+    warn_uncovered_change: float = 0.05
+    """Warning only: relative change of the uncovered count that is reported but does not block."""
+
+
+@dataclass(frozen=True)
+class Config:
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    linking: LinkingConfig = field(default_factory=LinkingConfig)
+    eligibility: EligibilityConfig = field(default_factory=EligibilityConfig)
+    priority: PriorityConfig = field(default_factory=PriorityConfig)
+    cost: CostConfig = field(default_factory=CostConfig)
+    publication: PublicationConfig = field(default_factory=PublicationConfig)
+    checks: ChecksConfig = field(default_factory=ChecksConfig)
+
+    def resolved(self, run_date: date) -> Config:
+        """The config with every 'empty = derived' value filled in for one run."""
+        if self.eligibility.reference_date is not None:
+            return self
+        return dataclasses.replace(
+            self, eligibility=dataclasses.replace(self.eligibility, reference_date=run_date)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(dataclasses.asdict(self), default=str, sort_keys=True))
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON form, recorded in manifests."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting [{where}] {key!r}; known: {', '.join(sorted(known))}")
+        default = getattr(cls(), key)
+        if dataclasses.is_dataclass(default):
+            if not isinstance(value, dict):
+                raise ConfigError(f"[{where}.{key}] must be a table")
+            kwargs[key] = _build(type(default), value, f"{where}.{key}" if where else key)
+            continue
+        kwargs[key] = _coerce(value, default, f"{where}.{key}")
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, default: Any, where: str) -> Any:
+    if where.endswith("reference_date"):
+        if value in ("", None):
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise ConfigError(f"{where} must be a date YYYY-MM-DD, got {value!r}") from exc
+    if isinstance(default, bool) or isinstance(default, (dict, list, str)):
+        if not isinstance(value, type(default)):
+            raise ConfigError(f"{where} must be a {type(default).__name__}, got {value!r}")
+        return value
+    if isinstance(default, int) and not isinstance(default, bool):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be a whole number, got {value!r}")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where} must be a number, got {value!r}")
+        return float(value)
+    return value
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Defaults overridden by the TOML file at `path` (if given)."""
+    if path is None:
+        return Config()
+    try:
+        values = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    return _build(Config, values, "")

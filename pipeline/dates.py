@@ -1,0 +1,56 @@
+"""Date parsing for dates as they arrive: DD-MM-YYYY, DD/MM/YYYY, DD.MM.YYYY, YYYY-MM-DD,
+YYYY/MM/DD, ISO date-times, and Excel serial numbers (days since 1899-12-30).
+
+Indonesian files write the day first; a date like 03-05-1990 is 3 May. `date_sql` is the fast path,
+`parse_date` the reference. Dates outside 1900-01-01 .. 2100-12-31 are treated as unparseable.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+__all__ = ["DATE_FORMATS", "parse_date", "date_sql"]
+
+# strptime formats tried in order (DuckDB and Python share the directives used here).
+DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SERIAL = r"^[0-9]{1,5}([.,][0-9]+)?$"
+_LOW, _HIGH = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def parse_date(text: str | None) -> date | None:
+    """Examples:
+
+    >>> parse_date("03-05-1990"), parse_date("1990-05-03"), parse_date("32874")
+    (datetime.date(1990, 5, 3), datetime.date(1990, 5, 3), datetime.date(1990, 1, 1))
+    >>> parse_date("31-02-1990") is None
+    True
+    """
+    t = (text or "").strip()
+    if not t:
+        return None
+    t = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", t)
+    parsed: date | None = None
+    if re.match(_SERIAL, t):
+        parsed = _EXCEL_EPOCH + timedelta(days=int(float(t.replace(",", "."))))
+    else:
+        for fmt in DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(t, fmt).date()
+                break
+            except ValueError:
+                continue
+    if parsed is None or not (_LOW <= parsed <= _HIGH):
+        return None
+    return parsed
+
+
+def date_sql(column: str) -> str:
+    """A DATE expression (NULL when unparseable) over the raw text column."""
+    t = f"regexp_replace(trim(coalesce({column}, '')), '[ T][0-9]{{1,2}}:[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?$', '')"
+    tries = ", ".join(f"try_strptime({t}, '{fmt}')" for fmt in DATE_FORMATS)
+    serial = (f"CASE WHEN regexp_matches({t}, '{_SERIAL}') THEN DATE '1899-12-30' + "
+              f"CAST(floor(CAST(replace({t}, ',', '.') AS DOUBLE)) AS INTEGER) END")
+    parsed = f"coalesce({serial}, CAST(coalesce({tries}) AS DATE))"
+    return f"(CASE WHEN ({parsed}) BETWEEN DATE '{_LOW}' AND DATE '{_HIGH}' THEN ({parsed}) END)"

@@ -1,0 +1,121 @@
+"""Indonesian name normalisation to a common key, applied the same way to both sides
+(domain.md §6): we never rewrite one side into the other's spelling; both collapse to one key.
+
+The rules are data: an ordered list of (label, regex, replacement). `name_key_sql` compiles them
+into nested DuckDB `regexp_replace` calls (RE2); `name_key` applies them with Python's `re` and is
+the reference the tests compare against. Patterns use only syntax both engines share.
+
+The key is upper case, letters only, tokens in their written order separated by one space;
+`name_sorted_sql` / `sorted_key` also sort the tokens so word order does not matter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["NameRule", "NAME_RULES", "name_key", "sorted_key", "name_key_sql", "name_sorted_sql"]
+
+
+@dataclass(frozen=True)
+class NameRule:
+    label: str
+    pattern: str
+    replacement: str
+
+
+_PRE_TITLES = "H|HJ|HJH|HAJI|HAJJAH|KH|DR|DRS|DRA|IR|PROF|USTADZ|USTADZAH|UST|NY|TN|SDR|SDRI"
+# Post-nominal degrees, as token runs after punctuation became spaces ("S.Pd." -> "S PD").
+_DEGREES = (
+    "S PD I|S PD|SPD|SPDI|S E|SE|S H|SH|S H I|SHI|S SOS|SSOS|S T|S KEP|SKEP|S KM|SKM|S KOM|SKOM|S AG|SAG|"
+    "S IP|SIP|S P|S S|S SI|S PSI|S FARM|S KED|S TR|S GZ|S ST|A MD|AMD|A MD KEP|A MD KEB|AMD KEP|AMD KEB|"
+    "M M|MM|M PD|MPD|M SI|MSI|M KES|MKES|M H|MH|M T|MT|M AG|M AP|M HUM|APT|SP A|SP OG|SP PD"
+)
+_MUHAMMAD = ("M|MOH|MOCH|MOCHAMAD|MOCHAMMAD|MOHAMAD|MOHAMMAD|MOHAMMED|MOHAMED|MUH|MUHAMAD|MUHAMMAD|"
+             "MUHAMMED|MUKHAMMAD|MUKHAMAD|MUCHAMMAD|MUCHAMAD|MOKHAMAD|MOKHAMMAD|MOHD|MHD|MUHD|MOHAMAT")
+
+def _spaced(alternatives: str) -> str:
+    # Tokens are kept as " A  B " (each with its own spaces) so matches never share a space.
+    return alternatives.replace(" ", "  ")
+
+
+NAME_RULES: tuple[NameRule, ...] = (
+    NameRule("degrees after a comma", r",.*$", ""),
+    NameRule("apostrophes", r"['`\x{2019}\x{2018}]", ""),
+    NameRule("punctuation and digits to spaces", r"[^A-Z]+", " "),
+    NameRule("trim", r"^ +| +$", ""),
+    NameRule("each token its own spaces", r" ", "  "),
+    NameRule("pad", r"^(.*)$", r" \1 "),
+    NameRule("titles before the name", rf"^( ({_PRE_TITLES}) )+", ""),
+    NameRule("degrees after the name", rf"( ({_spaced(_DEGREES)}) )+$", ""),
+    NameRule("bin/binti and the father's name", r" (BIN|BINTI|BT) .*$", ""),
+    NameRule("Muhammad and its abbreviations", rf" ({_MUHAMMAD}) ", " MUHAMMAD "),
+    NameRule("ST. is Siti", r"^ ST ", " SITI "),
+    NameRule("old spelling oe -> u", r"OE", "U"),
+    NameRule("old spelling tj -> c", r"TJ", "C"),
+    NameRule("old spelling dj -> j", r"DJ", "J"),
+    NameRule("j and y collapse (sj/sy, nj/ny, j/y)", r"J", "Y"),
+    NameRule("sy -> s", r"SY", "S"),
+    NameRule("sh -> s", r"SH", "S"),
+    NameRule("ch/kh -> h", r"[CK]H", "H"),
+    NameRule("dh -> d", r"DH", "D"),
+    NameRule("th -> t", r"TH", "T"),
+    NameRule("ie -> i", r"IE", "I"),
+    NameRule("q -> k", r"Q", "K"),
+    NameRule("v -> f", r"V", "F"),
+    NameRule("doubled letters A-I", r"(A)A+|(B)B+|(C)C+|(D)D+|(E)E+|(F)F+|(G)G+|(H)H+|(I)I+",
+             r"\1\2\3\4\5\6\7\8\9"),
+    NameRule("doubled letters J-R", r"(J)J+|(K)K+|(L)L+|(M)M+|(N)N+|(O)O+|(P)P+|(Q)Q+|(R)R+",
+             r"\1\2\3\4\5\6\7\8\9"),
+    NameRule("doubled letters S-Z", r"(S)S+|(T)T+|(U)U+|(V)V+|(W)W+|(X)X+|(Y)Y+|(Z)Z+", r"\1\2\3\4\5\6\7\8"),
+    NameRule("final h dropped", r"([A-Z])H ", r"\1 "),
+    NameRule("single spaces", r" +", " "),
+    NameRule("trim again", r"^ +| +$", ""),
+)
+
+
+def _python_pattern(pattern: str) -> str:
+    # RE2 writes a code point as \x{2019}; Python as \u2019.
+    return re.sub(r"\\x\{([0-9A-Fa-f]{4})\}", lambda m: f"\\u{m.group(1)}", pattern)
+
+
+_COMPILED = tuple((re.compile(_python_pattern(r.pattern)), r.replacement) for r in NAME_RULES)
+
+
+def _expand(match: re.Match[str], replacement: str) -> str:
+    # RE2 writes '' for a group that did not take part; Python's template would fail on it.
+    return re.sub(r"\\(\d)", lambda g: match.group(int(g.group(1))) or "", replacement)
+
+
+def name_key(name: str | None) -> str:
+    """Reference normaliser. Examples:
+
+    >>> name_key("Drs. H. Soekarno, S.H., M.M.")
+    'SUKARNO'
+    >>> name_key("MOCH. DJOKO TJAHJONO"), name_key("Muhamad Joko Cahyono")
+    ('MUHAMAD YOKO CAHYONO', 'MUHAMAD YOKO CAHYONO')
+    """
+    s = (name or "").upper()
+    for pattern, replacement in _COMPILED:
+        s = pattern.sub(lambda m, r=replacement: _expand(m, r), s)
+    return s
+
+
+def sorted_key(name: str | None) -> str:
+    """`name_key` with its tokens sorted, so word order does not matter."""
+    return " ".join(sorted(name_key(name).split()))
+
+
+def name_key_sql(column: str) -> str:
+    """The DuckDB expression computing `name_key` over a text column."""
+    expr = f"upper(coalesce({column}, ''))"
+    for rule in NAME_RULES:
+        pattern = rule.pattern.replace("'", "''")
+        replacement = rule.replacement.replace("'", "''")
+        expr = f"regexp_replace({expr}, '{pattern}', '{replacement}', 'g')"
+    return expr
+
+
+def name_sorted_sql(key_column: str) -> str:
+    """Sorted-token form of a `name_key` column."""
+    return f"array_to_string(list_sort(string_split({key_column}, ' ')), ' ')"

@@ -1,0 +1,161 @@
+"""Read CSV, XLSX/XLS and Parquet files as rows of text, with spreadsheet row numbers.
+
+Identifiers must never become numbers, so every cell is returned as text. Number cells from a
+spreadsheet keep their float form ("3577010101900000.0"): downstream, the ".0" is the evidence that
+Excel held the value as a number and may have rounded digit 16 (see `pipeline.nik`).
+Row numbers are what an officer sees in Excel: the header is row 1 when it is the first line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from pipeline.errors import InputFileError
+
+__all__ = ["SourceFile", "describe", "iter_rows", "decode_text", "cell_text"]
+
+log = logging.getLogger(__name__)
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    sha256: str
+    size_bytes: int
+    format: str  # csv | xlsx | parquet
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def describe(path: Path) -> SourceFile:
+    """Hash the file and tell its format from its first bytes (then its extension)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError("file not found", file=str(path), hint="Check the path")
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        head = fh.read(8)
+        digest.update(head)
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    size = path.stat().st_size
+    if size == 0:
+        raise InputFileError("the file is empty", file=path.name)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        fmt = "xlsx"
+    elif head.startswith(b"PAR1"):
+        fmt = "parquet"
+    elif path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".parquet", ".pq"):
+        raise InputFileError(f"the file is named {path.suffix} but its content is not that format",
+                             file=path.name)
+    else:
+        fmt = "csv"
+    return SourceFile(path, digest.hexdigest(), size, fmt)
+
+
+def iter_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, cells as text) for every row, header included."""
+    if source.format == "csv":
+        yield from _csv_rows(source)
+    elif source.format == "xlsx":
+        yield from _xlsx_rows(source)
+    else:
+        yield from _parquet_rows(source)
+
+
+def decode_text(data: bytes, file: str) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        if b"\x00" in data:
+            row = data[: data.index(b"\x00")].count(b"\n") + 1
+            raise InputFileError("the file holds NUL bytes: it is binary or UTF-16 without a byte-order mark",
+                                 file=file, row=row)
+        candidates = ["utf-8", "cp1252"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            last = exc
+    row = data[: last.start].count(b"\n") + 1
+    raise InputFileError(f"the text is neither UTF-8 nor Windows-1252 (byte 0x{data[last.start]:02x})",
+                         file=file, row=row)
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _csv_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
+    text, encoding = decode_text(source.path.read_bytes(), source.name)
+    log.info("reading %s as CSV (%s)", source.name, encoding)
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line))
+    try:
+        for number, row in enumerate(reader, start=1):
+            yield number, row
+    except csv.Error as exc:
+        raise InputFileError(f"the CSV cannot be parsed ({exc})", file=source.name,
+                             row=reader.line_num) from exc
+
+
+def cell_text(value: object) -> str:
+    """Text of a spreadsheet/Parquet cell, keeping number provenance (see module doc)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
+    from python_calamine import CalamineError, load_workbook
+
+    try:
+        workbook = load_workbook(str(source.path))
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+    except (CalamineError, ValueError, OSError) as exc:
+        raise InputFileError(f"the spreadsheet cannot be opened ({type(exc).__name__})", file=source.name) from exc
+    for number, row in enumerate(rows, start=1):  # calamine yields from row 1, even when empty
+        yield number, [cell_text(v) for v in row]
+
+
+def _parquet_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(source.path)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise InputFileError(f"the Parquet file cannot be opened ({type(exc).__name__})", file=source.name) from exc
+    yield 1, list(parquet.schema_arrow.names)
+    number = 1
+    for batch in parquet.iter_batches(batch_size=65_536):
+        columns = [column.to_pylist() for column in batch.columns]
+        for values in zip(*columns, strict=True):
+            number += 1
+            yield number, [cell_text(v) for v in values]
