@@ -1,0 +1,107 @@
+"""The linking stage: blocking -> comparison levels -> model -> decisions -> explained links.
+
+Input tables: residents, memberships. Output tables:
+- `links`: one row per link or review pair, with every comparison's level and weight, the blocking
+  rule, the probability and the explanation sentence;
+- `member_outcomes`: one row per membership: linked, review or unlinked;
+- `blocking_stats`, and the model parameters returned in `LinkingResult`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipeline.assignment import assign
+from pipeline.blocking import build_candidate_pairs
+from pipeline.comparisons import COMPARISONS, levels_sql, prepare_link_tables, register_functions
+from pipeline.config import LinkingConfig
+from pipeline.explain import explanation_sql, level_label_sql
+from pipeline.model import ModelParams, score_pairs, train
+
+__all__ = ["LinkingResult", "link"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LinkingResult:
+    pairs_per_rule: list[tuple[str, int]]
+    candidate_pairs: int
+    decisions: dict[str, int]
+    members_linked: int
+    members_review: int
+    members_unlinked: int
+    params: ModelParams
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def link(con: duckdb.DuckDBPyConnection, config: LinkingConfig,
+         progress: Callable[[str], None] | None = None) -> LinkingResult:
+    """Run the whole linking stage on `residents` x `memberships` (see module doc)."""
+    say = progress or (lambda _msg: None)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = round(now - clock, 3)
+        clock = now
+
+    register_functions(con)
+    prepare_link_tables(con)
+    say("blocking: generating candidate pairs")
+    stats = build_candidate_pairs(con)
+    lap("blocking")
+    say(f"comparing {sum(n for _, n in stats):,} candidate pairs")
+    con.execute(f"CREATE OR REPLACE TABLE pair_levels AS {levels_sql('candidate_pairs')}")
+    lap("comparisons")
+    say("estimating model weights (u from random pairs, m by EM)")
+    params = train(con, sample_pairs=config.u_sample_pairs, seed=config.seed,
+                   max_iterations=config.em_max_iterations, tolerance=config.em_tolerance,
+                   tf_cap_bits=config.name_tf_cap_bits)
+    lap("training")
+    score_pairs(con, params)
+    decisions = assign(con, link_threshold=config.link_threshold, review_threshold=config.review_threshold)
+    lap("scoring_and_assignment")
+    _links_table(con)
+    outcomes = dict(con.execute("SELECT outcome, count(*) FROM member_outcomes GROUP BY 1").fetchall())
+    lap("explanations")
+    log.info("linking done: %s", decisions)
+    return LinkingResult(
+        pairs_per_rule=stats, candidate_pairs=sum(n for _, n in stats), decisions=decisions,
+        members_linked=outcomes.get("linked", 0), members_review=outcomes.get("review", 0),
+        members_unlinked=outcomes.get("unlinked", 0), params=params, seconds=seconds,
+    )
+
+
+def _links_table(con: duckdb.DuckDBPyConnection) -> None:
+    labels = ", ".join(f"{level_label_sql(c)} AS {c.name}_level" for c in COMPARISONS)
+    weights = ", ".join(f"round(w_{c.name}, 3) AS {c.name}_weight" for c in COMPARISONS)
+    con.execute(f"""
+    CREATE OR REPLACE TABLE links AS
+    SELECT d.member_id, m.kpj, d.resident_id, r.nik AS resident_nik, d.decision, d.conflict, c.rule,
+        round(s.probability, 6) AS probability, round(s.match_weight, 3) AS match_weight,
+        {labels}, {weights}, round(s.tf_name, 3) AS name_tf_adjustment,
+        {explanation_sql()} AS explanation
+    FROM pair_decisions d
+    JOIN pair_scores s USING (member_id, resident_id)
+    JOIN candidate_pairs c USING (member_id, resident_id)
+    JOIN memberships m ON m.member_id = d.member_id
+    JOIN residents r ON r.resident_id = d.resident_id
+    ORDER BY d.member_id, d.resident_id
+    """)
+    con.execute("""
+    CREATE OR REPLACE TABLE member_outcomes AS
+    SELECT m.member_id,
+        CASE WHEN bool_or(l.decision = 'link') THEN 'linked'
+             WHEN bool_or(l.decision = 'review') THEN 'review' ELSE 'unlinked' END AS outcome,
+        max(CASE WHEN l.decision = 'link' THEN l.resident_id END) AS resident_id
+    FROM memberships m LEFT JOIN links l USING (member_id)
+    GROUP BY m.member_id ORDER BY m.member_id
+    """)
