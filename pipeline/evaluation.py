@@ -1,0 +1,126 @@
+"""Score a run against generated ground truth (`pipeline.synthetic`).
+
+What matters to the city is the list, not the pairs: a covered worker wrongly listed as uncovered is
+a double-enrolment risk; an uncovered worker wrongly hidden is a person who needed help. Both are
+counted, with pairwise link quality, blocking recall and a breakdown by the error each membership
+row carried. The list is the set of residents in scope (Madiun kelurahan, working age, working
+occupation) without an active membership; scope comes from register fields only, so the truth and
+the run are compared on the same people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+__all__ = ["Scores", "evaluate"]
+
+
+@dataclass(frozen=True)
+class Scores:
+    list_true: int
+    list_predicted: int
+    covered_wrongly_listed: int
+    uncovered_wrongly_hidden: int
+    pair_true: int
+    pair_predicted: int
+    pair_correct: int
+    blocking_found: int
+    by_error: list[tuple[str, int, int, int, int]]  # (error, rows, missed links, wrong links, not blocked)
+
+    @property
+    def list_precision(self) -> float:
+        return 1 - self.covered_wrongly_listed / self.list_predicted if self.list_predicted else 1.0
+
+    @property
+    def list_recall(self) -> float:
+        return 1 - self.uncovered_wrongly_hidden / self.list_true if self.list_true else 1.0
+
+    @property
+    def list_f1(self) -> float:
+        p, r = self.list_precision, self.list_recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def pair_precision(self) -> float:
+        return self.pair_correct / self.pair_predicted if self.pair_predicted else 1.0
+
+    @property
+    def pair_recall(self) -> float:
+        return self.pair_correct / self.pair_true if self.pair_true else 1.0
+
+    @property
+    def pair_f1(self) -> float:
+        p, r = self.pair_precision, self.pair_recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def blocking_recall(self) -> float:
+        return self.blocking_found / self.pair_true if self.pair_true else 1.0
+
+    def summary(self) -> dict[str, float | int]:
+        return {
+            "list_precision": round(self.list_precision, 5), "list_recall": round(self.list_recall, 5),
+            "list_f1": round(self.list_f1, 5), "covered_wrongly_listed": self.covered_wrongly_listed,
+            "uncovered_wrongly_hidden": self.uncovered_wrongly_hidden, "list_true": self.list_true,
+            "pair_precision": round(self.pair_precision, 5), "pair_recall": round(self.pair_recall, 5),
+            "pair_f1": round(self.pair_f1, 5), "blocking_recall": round(self.blocking_recall, 5),
+        }
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links: str = "engine") -> Scores:
+    """Compare the warehouse in `con` with `truth_dir` (residents.parquet, members.parquet).
+
+    `predicted_links` is "engine" (the `links` table) or the name of a table with columns
+    (member_id, resident_id) holding another linker's one-to-one links, e.g. Splink's.
+    """
+    con.register("truth_members", pq.read_table(Path(truth_dir) / "members.parquet"))
+    con.register("truth_residents", pq.read_table(Path(truth_dir) / "residents.parquet"))
+    links = ("SELECT member_id, resident_id FROM links WHERE decision = 'link'" if predicted_links == "engine"
+             else f"SELECT member_id, resident_id FROM {predicted_links}")
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE eval_rows AS
+    SELECT tm.errors, tm.resident_nik AS true_nik, m.member_id, m.is_active, pr.nik AS predicted_nik,
+        tr.resident_id AS true_resident_id,
+        EXISTS (SELECT 1 FROM candidate_pairs c WHERE c.member_id = m.member_id
+                AND c.resident_id = tr.resident_id) AS blocked
+    FROM truth_members tm
+    JOIN source_files f ON f.file_name = tm.source_file AND f.role = 'members'
+    JOIN memberships m ON m.file_id = f.file_id AND m.source_row = tm.source_row
+    LEFT JOIN ({links}) l ON l.member_id = m.member_id
+    LEFT JOIN residents pr ON pr.resident_id = l.resident_id
+    LEFT JOIN residents tr ON tr.nik = tm.resident_nik
+    """)
+    pair = con.execute("""SELECT count(*) FILTER (WHERE true_resident_id IS NOT NULL),
+        count(*) FILTER (WHERE predicted_nik IS NOT NULL),
+        count(*) FILTER (WHERE predicted_nik = true_nik),
+        count(*) FILTER (WHERE blocked) FROM eval_rows""").fetchall()[0]
+    # Truth coverage of each resident, recomputed from truth rows that survived cleaning (a row
+    # rejected as a duplicate has its original among the memberships).
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE eval_people AS
+    SELECT r.resident_id, t.age_eligible AND t.works AND t.is_resident AS in_scope,
+        coalesce(tr.true_status = 'covered', FALSE) AS truly_covered,
+        c.coverage_status = 'covered' AS predicted_covered
+    FROM residents r JOIN tracks t USING (resident_id) JOIN coverage c USING (resident_id)
+    LEFT JOIN (SELECT DISTINCT ON (nik) nik, true_status FROM truth_residents ORDER BY nik, source_row) tr
+      ON tr.nik = r.nik
+    """)
+    listed = con.execute("""SELECT count(*) FILTER (WHERE in_scope AND NOT truly_covered),
+        count(*) FILTER (WHERE in_scope AND NOT predicted_covered),
+        count(*) FILTER (WHERE in_scope AND truly_covered AND NOT predicted_covered),
+        count(*) FILTER (WHERE in_scope AND NOT truly_covered AND predicted_covered) FROM eval_people""").fetchall()[0]
+    by_error = con.execute("""
+        SELECT coalesce(nullif(e, ''), 'none') AS error, count(*),
+            count(*) FILTER (WHERE true_resident_id IS NOT NULL AND predicted_nik IS DISTINCT FROM true_nik),
+            count(*) FILTER (WHERE predicted_nik IS NOT NULL AND predicted_nik IS DISTINCT FROM true_nik),
+            count(*) FILTER (WHERE true_resident_id IS NOT NULL AND NOT blocked)
+        FROM (SELECT unnest(string_split(coalesce(errors, ''), ',')) AS e, * FROM eval_rows)
+        GROUP BY 1 ORDER BY 1""").fetchall()
+    return Scores(list_true=listed[0], list_predicted=listed[1], covered_wrongly_listed=listed[2],
+                  uncovered_wrongly_hidden=listed[3], pair_true=pair[0], pair_predicted=pair[1],
+                  pair_correct=pair[2], blocking_found=pair[3],
+                  by_error=[tuple(row) for row in by_error])

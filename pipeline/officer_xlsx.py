@@ -1,0 +1,104 @@
+"""One XLSX per kelurahan for officers who work in Excel: Indonesian headers, header row frozen,
+filters on, NIK stored as text and masked to its first digits, tracks in priority order.
+
+Workbooks are reproducible: the document date is fixed to the publication's reference date, so the
+same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import xlsxwriter
+
+from pipeline.tracks import CANDIDATE_TRACKS, TRACKS
+
+__all__ = ["write_kelurahan_workbooks", "mask_nik", "OFFICER_COLUMNS"]
+
+# (header, SQL expression over candidates k ⨝ residents r ⨝ coverage c, width, kind)
+OFFICER_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
+    ("Peringkat di kelurahan", "k.kelurahan_rank", 10, "int"),
+    ("Jalur", "k.track", 34, "track"),
+    ("NIK", "r.nik", 19, "nik"),
+    ("Nama", "r.nama", 28, "text"),
+    ("L/P", "r.sex", 5, "text"),
+    ("Usia", "k.age", 6, "int"),
+    ("Alamat", "r.alamat", 28, "text"),
+    ("RT", "r.rt", 5, "text"),
+    ("RW", "r.rw", 5, "text"),
+    ("Pekerjaan", "r.occupation", 24, "text"),
+    ("Desil", "r.desil", 6, "int"),
+    ("Status kepesertaan", "CASE c.coverage_status WHEN 'lapsed' THEN 'Non aktif' ELSE 'Belum terdaftar' END", 16, "text"),
+    ("KPJ lama", "c.kpj", 14, "text"),
+    ("Skor prioritas", "k.priority_score", 10, "num"),
+    ("Alasan prioritas", "k.priority_reason", 60, "text"),
+    ("Perlu verifikasi", "CASE WHEN c.review_pending THEN 'Ya' ELSE '' END", 10, "text"),
+    ("Iuran Pemkot per tahun (Rp)", "k.yearly_cost_rp", 14, "rp"),
+)
+
+
+def mask_nik(nik: str | None, visible: int) -> str:
+    """Examples:
+
+    >>> mask_nik("3577014305900001", 12)
+    '357701430590****'
+    """
+    if not nik:
+        return ""
+    return nik[:visible] + "*" * max(len(nik) - visible, 0)
+
+
+def write_kelurahan_workbooks(con: duckdb.DuckDBPyConnection, folder: Path, *, created: datetime,
+                              nik_visible_digits: int) -> dict[str, int]:
+    """Write one workbook per kelurahan (all 27, even when a list is empty); return rows per file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    order = " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(CANDIDATE_TRACKS))
+    select = ", ".join(expr for _, expr, _, _ in OFFICER_COLUMNS)
+    rows = con.execute(f"""
+        SELECT r.kelurahan_code, {select}
+        FROM candidates k JOIN residents r USING (resident_id) JOIN coverage c USING (resident_id)
+        ORDER BY r.kelurahan_code, CASE k.track {order} END, k.kelurahan_rank
+    """).fetchall()
+    by_code: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_code.setdefault(row[0], []).append(row[1:])
+    kelurahan = con.execute("SELECT code, name, kecamatan FROM ref_kelurahan ORDER BY code").fetchall()
+    written: dict[str, int] = {}
+    for code, name, kecamatan in kelurahan:
+        file_name = f"{code}-{name.replace(' ', '_')}.xlsx"
+        _write_one(folder / file_name, f"{name}, Kec. {kecamatan}", by_code.get(code, []), created,
+                   nik_visible_digits)
+        written[file_name] = len(by_code.get(code, []))
+    return written
+
+
+def _write_one(path: Path, title: str, rows: list[tuple], created: datetime, visible: int) -> None:
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    workbook.set_properties({"title": f"Daftar calon peserta Jamsostek - {title}", "created": created,
+                             "author": "UCJ Kota Madiun"})
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
+    text = workbook.add_format({"num_format": "@"})
+    money = workbook.add_format({"num_format": "#,##0"})
+    sheet = workbook.add_worksheet("Calon peserta")
+    for col, (header, _, width, kind) in enumerate(OFFICER_COLUMNS):
+        sheet.write_string(0, col, header, bold)
+        sheet.set_column(col, col, width, text if kind in ("nik", "text") else None)
+    for r, row in enumerate(rows, start=1):
+        for col, ((_, _, _, kind), value) in enumerate(zip(OFFICER_COLUMNS, row, strict=True)):
+            if value is None:
+                continue
+            if kind == "nik":
+                sheet.write_string(r, col, mask_nik(value, visible), text)
+            elif kind == "track":
+                sheet.write_string(r, col, TRACKS[value])
+            elif kind in ("int", "num"):
+                sheet.write_number(r, col, value)
+            elif kind == "rp":
+                sheet.write_number(r, col, value, money)
+            else:
+                sheet.write_string(r, col, str(value), text)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(OFFICER_COLUMNS) - 1)
+    workbook.close()

@@ -1,0 +1,167 @@
+"""Write a publication: Parquet/CSV for the data team, one XLSX per kelurahan for officers, and a
+manifest. Writing is atomic: everything goes to a staging folder that is renamed into place, and
+the `latest` link is swapped with one `os.replace`, so readers see the old publication or the new
+one, never half of one. Same inputs and config give byte-identical data files.
+
+Layout of a publication root:
+    <root>/<publication id>/coverage.parquet, links.parquet, review.parquet, candidates.parquet,
+        candidates.csv, rejects.parquet, kelurahan/<code>-<name>.xlsx, config.resolved.json,
+        model.json, manifest.json
+    <root>/latest -> <publication id>
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeline.errors import PublishError
+from pipeline.officer_xlsx import write_kelurahan_workbooks
+from pipeline.warehouse import scalar
+
+__all__ = ["Publication", "publish", "latest_publication", "OUTPUT_QUERIES"]
+
+log = logging.getLogger(__name__)
+
+_PROVENANCE = "f.file_name AS source_file, {alias}.source_row, f.sha256 AS source_sha256"
+
+OUTPUT_QUERIES: dict[str, str] = {
+    "coverage": f"""
+        SELECT r.nik, r.no_kk, r.nama, r.birth_date, r.sex, r.alamat, r.rt, r.rw, r.kelurahan_code, r.kelurahan,
+            r.kecamatan_code, r.kecamatan, r.occupation_code, r.occupation, r.occupation_group, r.shdk, r.desil,
+            t.age, c.coverage_status, c.coverage_rule, c.linked_memberships, c.kpj, c.segment, c.membership_status,
+            c.membership_start, c.membership_end, c.npp, c.employer, c.link_probability, c.link_rule,
+            c.review_pending, t.track, t.track_reason, r.flags, {_PROVENANCE.format(alias='r')}
+        FROM residents r JOIN coverage c USING (resident_id) JOIN tracks t USING (resident_id)
+        JOIN source_files f ON f.file_id = r.file_id
+        ORDER BY r.nik""",
+    "links": f"""
+        SELECT l.* EXCLUDE (member_id, resident_id), m.status AS membership_status, m.segment,
+            {_PROVENANCE.format(alias='m')}, rf.file_name AS resident_source_file, r.source_row AS resident_source_row,
+            rf.sha256 AS resident_source_sha256
+        FROM links l JOIN memberships m USING (member_id) JOIN residents r USING (resident_id)
+        JOIN source_files f ON f.file_id = m.file_id JOIN source_files rf ON rf.file_id = r.file_id
+        ORDER BY l.kpj, l.resident_nik""",
+    "review": f"""
+        SELECT l.kpj, m.nik_status AS member_nik_status, m.nik AS member_nik, m.nama AS member_nama,
+            m.birth_date AS member_birth_date, m.status AS membership_status, l.resident_nik, r.nama AS resident_nama,
+            r.birth_date AS resident_birth_date, r.kelurahan, l.probability, l.conflict, l.explanation,
+            {_PROVENANCE.format(alias='m')}
+        FROM links l JOIN memberships m USING (member_id) JOIN residents r USING (resident_id)
+        JOIN source_files f ON f.file_id = m.file_id
+        WHERE l.decision = 'review'
+        ORDER BY l.kpj, l.resident_nik""",
+    "candidates": f"""
+        SELECT r.nik, r.nama, r.sex, r.birth_date, k.age, r.alamat, r.rt, r.rw, r.kelurahan_code, r.kelurahan,
+            r.kecamatan, r.occupation, r.occupation_group, r.shdk, r.desil, c.coverage_status, c.kpj AS previous_kpj,
+            c.employer AS previous_employer, c.npp AS previous_npp, c.review_pending, k.track, k.track_reason,
+            k.priority_score, k.desil_points, k.risk_points, k.breadwinner_points, k.children_points, k.age_points,
+            k.school_children, k.priority_reason, k.priority_rank, k.kelurahan_rank, k.yearly_cost_rp,
+            {_PROVENANCE.format(alias='r')}
+        FROM candidates k JOIN residents r USING (resident_id) JOIN coverage c USING (resident_id)
+        JOIN source_files f ON f.file_id = r.file_id
+        ORDER BY k.track, k.priority_rank""",
+    "rejects": """
+        SELECT j.role, f.file_name AS source_file, j.source_row, j.reason_code, j.reason, j.column_name,
+            f.sha256 AS source_sha256
+        FROM rejects j JOIN source_files f USING (file_id)
+        ORDER BY f.file_name, j.source_row""",
+}
+
+
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    publication_id: str
+    row_counts: dict[str, int]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n",
+                    encoding="utf-8")
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path, fmt: str) -> int:
+    options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
+    con.execute(f"COPY ({query}) TO '{target.as_posix()}' ({options})")
+    return int(scalar(con, f"SELECT count(*) FROM ({query})"))
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    *,
+    publication_id: str,
+    manifest: dict[str, Any],
+    extra_files: dict[str, Any],
+    created: datetime,
+    nik_visible_digits: int,
+    before_latest: Callable[[Path], None] | None = None,
+) -> Publication:
+    """Write a publication under `root` and point `root/latest` at it.
+
+    `extra_files` are JSON documents written beside the data (resolved config, model).
+    `before_latest(folder)` runs after everything is written and may raise to keep `latest` as it is.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / publication_id
+    if final.exists():
+        raise PublishError(f"publication {publication_id} already exists in {root}")
+    staging = root / f".staging-{publication_id}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        counts: dict[str, int] = {}
+        for name, query in OUTPUT_QUERIES.items():
+            counts[name] = _copy(con, query, staging / f"{name}.parquet", "parquet")
+        _copy(con, OUTPUT_QUERIES["candidates"], staging / "candidates.csv", "csv")
+        workbooks = write_kelurahan_workbooks(con, staging / "kelurahan", created=created,
+                                              nik_visible_digits=nik_visible_digits)
+        for name, document in extra_files.items():
+            _write_json(staging / name, document)
+        outputs = {p.relative_to(staging).as_posix(): {"sha256": _sha256(p), "bytes": p.stat().st_size}
+                   for p in sorted(staging.rglob("*")) if p.is_file()}
+        for name, rows in counts.items():
+            outputs[f"{name}.parquet"]["rows"] = rows
+        outputs["candidates.csv"]["rows"] = counts["candidates"]
+        for name, rows in workbooks.items():
+            outputs[f"kelurahan/{name}"]["rows"] = rows
+        _write_json(staging / "manifest.json", {**manifest, "publication_id": publication_id, "outputs": outputs})
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if before_latest is not None:
+        before_latest(final)
+    _point_latest(root, publication_id)
+    log.info("published %s (%d candidates)", publication_id, counts["candidates"])
+    return Publication(final, publication_id, counts)
+
+
+def _point_latest(root: Path, publication_id: str) -> None:
+    tmp = root / f".latest-{publication_id}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(publication_id, tmp)
+    os.replace(tmp, root / "latest")
+
+
+def latest_publication(root: Path) -> Path | None:
+    """The folder `root/latest` points at, or None when nothing was published yet."""
+    link = Path(root) / "latest"
+    return link.resolve() if link.exists() else None

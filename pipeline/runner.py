@@ -1,0 +1,59 @@
+"""The whole engine in one call, without Dagster: for benchmarks, evaluation and tests of the engine.
+
+Production runs go through the Dagster assets (`assets/`), which call the same stage functions one
+per asset; this module is the plain reference of their order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipeline.clean import build_rejects, clean_members, clean_register
+from pipeline.config import Config
+from pipeline.coverage import build_coverage
+from pipeline.ingest import load_role
+from pipeline.linking import LinkingResult, link
+from pipeline.priority import build_candidates
+from pipeline.tracks import build_tracks
+
+__all__ = ["EngineRun", "run_engine"]
+
+
+@dataclass
+class EngineRun:
+    linking: LinkingResult
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def run_engine(con: duckdb.DuckDBPyConnection, *, register: list[Path], members: list[Path], config: Config,
+               reference_date: date, progress: Callable[[str], None] | None = None) -> EngineRun:
+    """Ingest, clean, link, decide coverage, tracks and candidates in `con` (no publication)."""
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = round(now - clock, 3)
+        clock = now
+
+    load_role(con, "register", register, config.ingest, progress)
+    load_role(con, "members", members, config.ingest, progress)
+    lap("ingest")
+    clean_register(con, config, reference_date)
+    clean_members(con, config, reference_date)
+    build_rejects(con)
+    lap("clean")
+    linking = link(con, config.linking, progress)
+    lap("link")
+    build_coverage(con)
+    build_tracks(con, config.eligibility, reference_date)
+    build_candidates(con, config.priority, config.cost, config.eligibility, reference_date)
+    lap("decide")
+    return EngineRun(linking, seconds)
