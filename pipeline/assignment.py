@@ -2,7 +2,7 @@
 
 Each membership row is linked to at most one resident. A resident takes several membership rows
 only when those rows are one person holding several KPJ (an old NON AKTIF and a new AKTIF card):
-same valid NIK, or same normalised name and birth date. Pairs are taken greedily by probability
+same valid NIK, or the same birth date and names that agree up to a dropped word or a typo. Pairs are taken greedily by probability
 (ties by weight, then ids, so the result is deterministic). A pair that would have been linked but
 lost its membership or resident to a stronger, incompatible pair goes to review as a conflict.
 Pairs in the review band take nothing: every namesake of an ambiguous membership goes to review,
@@ -16,6 +16,7 @@ from datetime import date
 
 import duckdb
 import pyarrow as pa
+from rapidfuzz import fuzz
 
 __all__ = ["assign"]
 
@@ -29,10 +30,12 @@ class _Row:
 
 
 def _same_person(a: _Row, b: _Row) -> bool:
+    """Two membership rows of one person: same NIK, or same birth date (or NIK digits) and names
+    that agree up to a dropped word or a typo."""
     if a.nik is not None and a.nik == b.nik:
         return True
     same_date = (a.birth is not None and a.birth == b.birth) or (a.nik15 is not None and a.nik15 == b.nik15)
-    return a.name != "" and a.name == b.name and same_date
+    return same_date and a.name != "" and b.name != "" and fuzz.token_set_ratio(a.name, b.name) >= 90
 
 
 def assign(con: duckdb.DuckDBPyConnection, *, link_threshold: float, review_threshold: float) -> dict[str, int]:

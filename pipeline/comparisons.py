@@ -2,9 +2,15 @@
 membership row `m` and one resident row `r`, with a label and an Indonesian phrase for
 explanations. The first true level wins; `null_sql` true means "not comparable" (weight 0).
 
-`levels_sql` compiles them into one SELECT giving, per pair, the level index of every comparison
-(`g_<name>`, -1 for null) plus the name frequency used by the term-frequency adjustment.
-RapidFuzz's token-set ratio runs inside DuckDB as a vectorised (Arrow) function.
+A comparison may be `given` another: the NIK holds the birth date, and NIKs are unique, so a NIK
+that differs in one digit from a resident born the same day is weak evidence (a neighbour's
+serial), while the same difference between people born on different days is strong. When the
+birth dates agree, NIK weights come from the EM session run on pairs that agree on birth date,
+whose u is conditional on that agreement (`pipeline.model`).
+
+`levels_sql` compiles everything into one SELECT giving, per pair, the level index of every
+comparison (`g_<name>`, -1 for null), the EM anchors, and the name frequencies the term-frequency
+adjustment needs. RapidFuzz's token-set ratio runs inside DuckDB as a vectorised (Arrow) function.
 """
 
 from __future__ import annotations
@@ -15,15 +21,24 @@ import duckdb
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
-__all__ = ["Level", "Comparison", "COMPARISONS", "ANCHORS", "levels_sql", "prepare_link_tables", "register_functions"]
+__all__ = ["Level", "Comparison", "Given", "COMPARISONS", "ANCHORS", "levels_sql", "prepare_link_tables",
+           "register_functions"]
 
 
 @dataclass(frozen=True)
 class Level:
     label: str
-    phrase: str  # Indonesian, completes "…: <phrase>"
+    phrase: str  # Indonesian, completes "<field>: <phrase>"
     sql: str
     tf_adjusted: bool = False
+
+
+@dataclass(frozen=True)
+class Given:
+    comparison: str  # the comparison this one depends on
+    levels: tuple[str, ...]  # its levels that count as agreement
+    session: str  # the EM anchor (ANCHORS key) whose m and u apply under that agreement
+    phrase: str  # Indonesian, shown in explanations
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,7 @@ class Comparison:
     title: str  # Indonesian name of the field
     null_sql: str
     levels: tuple[Level, ...]
+    given: Given | None = None
 
 
 _M_TOKENS = "m.name_tokens"
@@ -39,23 +55,23 @@ _R_TOKENS = "r.name_tokens"
 _JW = ("greatest(jaro_winkler_similarity(m.name_key, r.name_key), "
        "jaro_winkler_similarity(m.name_sorted, r.name_sorted))")
 
-# The NIK is compared on its region (digits 1-6) and serial (13-16) only: its birth-date digits
-# (7-12) are evidence the birth-date comparison already weighs (`nik_date` level). Comparing all 16
-# digits would count the date twice, and would make two people born the same day in neighbouring
-# kecamatan look like a one-digit typo of each other.
-_M10, _R10 = "m.nik_region || m.nik_serial", "r.nik_region || r.nik_serial"
 NIK = Comparison(
     "nik", "NIK",
-    "m.nik_region IS NULL AND m.nik_prefix IS NULL",
+    "m.nik IS NULL AND m.nik15 IS NULL AND m.nik_prefix IS NULL",
     (
         Level("is_kk", "berisi nomor KK keluarganya", "m.nik = r.no_kk"),
-        Level("exact", "sama (kode wilayah dan nomor urut)", f"{_M10} = {_R10}"),
+        Level("exact", "sama persis", "m.nik = r.nik"),
         # Excel keeps 15 significant digits: digit 16 is lost (typed) or rounded into digit 15 (float).
         Level("first15", "sama sampai digit ke-15 (digit terakhir hilang di Excel)",
-              "m.nik_serial IS NULL AND m.nik_region = r.nik_region "
-              "AND (m.nik_serial3 = left(r.nik_serial, 3) OR m.nik_serial3 = right(r.nik15_rounded, 3))"),
+              "m.nik IS NULL AND (m.nik15 = left(r.nik, 15) OR m.nik15 = r.nik15_rounded)"),
+        # A typo inside the birth-date digits (7-12) while region, serial and sex (day + 40) agree:
+        # the stated birth date, not the NIK's, is then what matches.
+        Level("date_digit", "beda satu digit pada bagian tanggal lahir",
+              "left(m.nik, 6) = left(r.nik, 6) AND right(m.nik, 4) = right(r.nik, 4) "
+              "AND (substr(m.nik, 7, 1) >= '4') = (substr(r.nik, 7, 1) >= '4') "
+              "AND damerau_levenshtein(substr(m.nik, 7, 6), substr(r.nik, 7, 6)) = 1"),
         Level("one_digit", "beda satu digit atau dua digit tertukar",
-              f"hamming({_M10}, {_R10}) = 1 OR (hamming({_M10}, {_R10}) = 2 AND damerau_levenshtein({_M10}, {_R10}) = 1)"),
+              "hamming(m.nik, r.nik) = 1 OR (hamming(m.nik, r.nik) = 2 AND damerau_levenshtein(m.nik, r.nik) = 1)"),
         # "3.57702E+15" shows the NIK rounded to a few significant digits.
         Level("prefix", "angka yang tersisa setelah rusak di Excel cocok",
               "m.nik_prefix IS NOT NULL AND m.nik_prefix = CAST((CAST(r.nik AS BIGINT) "
@@ -63,14 +79,8 @@ NIK = Comparison(
               "// CAST(10 ** (16 - length(m.nik_prefix)) AS BIGINT) AS VARCHAR)"),
         Level("different", "berbeda", "TRUE"),
     ),
+    given=Given("birth_date", ("exact", "nik_date"), "same_birth_date", "tanggal lahir sama"),
 )
-
-# Pair predicates that anchor the EM sessions (`pipeline.model.TRAINING_SESSIONS`).
-ANCHORS: dict[str, str] = {
-    "same_birth_date": "m.birth_date = r.birth_date",
-    "same_nik": "m.nik = r.nik",
-    "same_name": "m.name_sorted = r.name_sorted",
-}
 
 NAME = Comparison(
     "name", "nama",
@@ -80,22 +90,26 @@ NAME = Comparison(
         Level("one_typo", "beda satu huruf",
               "levenshtein(m.name_key, r.name_key) <= 1 OR levenshtein(m.name_sorted, r.name_sorted) <= 1", True),
         Level("near", "hampir sama", f"{_JW} >= 0.92", True),
-        Level("subset", "satu nama memuat nama yang lain",
+        Level("subset", "satu nama (dua kata atau lebih) termuat dalam nama yang lain",
+              f"least(len({_M_TOKENS}), len({_R_TOKENS})) >= 2 AND "
+              f"(list_has_all({_M_TOKENS}, {_R_TOKENS}) OR list_has_all({_R_TOKENS}, {_M_TOKENS}))", True),
+        Level("one_word", "satu kata nama termuat dalam nama yang lain",
               f"list_has_all({_M_TOKENS}, {_R_TOKENS}) OR list_has_all({_R_TOKENS}, {_M_TOKENS})", True),
-        Level("similar", "mirip", f"rf_token_set_ratio(m.name_key, r.name_key) >= 85 OR {_JW} >= 0.88", True),
+        Level("similar", "mirip", f"rf_token_set_ratio(m.name_key, r.name_key) >= 85 OR {_JW} >= 0.85", True),
         Level("different", "berbeda", "TRUE"),
     ),
 )
 
-_MB, _RB = "m.birth_date", "r.birth_date"
 BIRTH_DATE = Comparison(
     "birth_date", "tanggal lahir",
-    "m.birth_date IS NULL AND m.nik_birth_date IS NULL",
+    # No date of its own: the NIK's date is no independent evidence when the NIKs are equal.
+    "m.birth_date IS NULL AND (m.nik_birth_date IS NULL OR m.nik = r.nik)",
     (
-        Level("exact", "sama", f"{_MB} = {_RB}"),
-        # The stated dates disagree (or one is missing) but the date inside one NIK matches.
+        Level("exact", "sama", "m.birth_date = r.birth_date"),
+        # The stated dates disagree (or one is missing) but the date inside one NIK matches. Not
+        # when the NIKs are equal: then the NIK comparison already counted those digits.
         Level("nik_date", "sama dengan tanggal yang tertulis di NIK",
-              f"m.nik_birth_date = {_RB} OR {_MB} = r.nik_birth_date"),
+              "m.nik IS DISTINCT FROM r.nik AND (m.nik_birth_date = r.birth_date OR m.birth_date = r.nik_birth_date)"),
         Level("swapped", "hari dan bulan tertukar",
               "m.birth_year = r.birth_year AND m.birth_month = r.birth_day AND m.birth_day = r.birth_month"),
         Level("year_off_one", "tahun beda satu",
@@ -107,6 +121,12 @@ BIRTH_DATE = Comparison(
 )
 
 COMPARISONS: tuple[Comparison, ...] = (NIK, NAME, BIRTH_DATE)
+
+# Pair predicates that anchor the EM sessions (`pipeline.model.TRAINING_SESSIONS`).
+ANCHORS: dict[str, str] = {
+    "same_birth_date": "m.birth_date = r.birth_date",
+    "same_name": "m.name_sorted = r.name_sorted",
+}
 
 
 def _token_set_ratio(left: pa.Array, right: pa.Array) -> pa.Array:
@@ -135,12 +155,9 @@ def prepare_link_tables(con: duckdb.DuckDBPyConnection) -> None:
         SELECT name_sorted, count(*) / (SELECT count(*) FROM residents) AS tf FROM residents GROUP BY 1""")
     floor = "(SELECT 1.0 / count(*) FROM residents)"
     for target, source, key, extra in (
-        ("link_members", "memberships", "member_id",
-         "x.nik, x.nik_prefix, x.nik_birth_date, left(x.nik15, 6) AS nik_region, right(x.nik, 4) AS nik_serial, "
-         "substr(x.nik15, 13, 3) AS nik_serial3"),
+        ("link_members", "memberships", "member_id", "x.nik, x.nik15, x.nik_prefix, x.nik_birth_date"),
         ("link_residents", "residents", "resident_id",
-         "x.nik, x.no_kk, x.nik_birth_date, left(x.nik, 6) AS nik_region, right(x.nik, 4) AS nik_serial, "
-         "CAST((CAST(x.nik AS BIGINT) + 5) // 10 AS VARCHAR) AS nik15_rounded"),
+         "x.nik, x.no_kk, x.nik_birth_date, CAST((CAST(x.nik AS BIGINT) + 5) // 10 AS VARCHAR) AS nik15_rounded"),
     ):
         con.execute(f"""CREATE OR REPLACE TABLE {target} AS
             SELECT x.{key}, {extra}, x.name_key, x.name_sorted, string_split(x.name_sorted, ' ') AS name_tokens,
@@ -151,10 +168,10 @@ def prepare_link_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def levels_sql(pairs_table: str, comparisons: tuple[Comparison, ...] = COMPARISONS) -> str:
-    """SELECT member_id, resident_id, g_<comparison>..., name_tf for the pairs in `pairs_table`.
+    """SELECT member_id, resident_id, g_<comparison>..., anchor_<name>..., name_tf, name_tf_shorter.
 
-    `name_tf` is the share of residents carrying the name an agreement rests on: the resident's
-    name, or for the subset level the shorter of the two names. Needs `prepare_link_tables`.
+    `name_tf` is the share of residents carrying the resident's name; `name_tf_shorter` that of the
+    shorter of the two names (for the subset levels). Needs `prepare_link_tables`.
     """
     gammas = ",\n        ".join(f"{_level_case(c)}::TINYINT AS g_{c.name}" for c in comparisons)
     anchors = ",\n        ".join(f"coalesce({sql}, FALSE) AS anchor_{name}" for name, sql in ANCHORS.items())

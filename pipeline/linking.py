@@ -4,11 +4,12 @@ Input tables: residents, memberships. Output tables:
 - `links`: one row per link or review pair, with every comparison's level and weight, the blocking
   rule, the probability and the explanation sentence;
 - `member_outcomes`: one row per membership: linked, review or unlinked;
-- `blocking_stats`, and the model parameters returned in `LinkingResult`.
+- `blocking_stats`, and `link_model` (the trained parameters as JSON, also in `LinkingResult`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -70,6 +71,9 @@ def link(con: duckdb.DuckDBPyConnection, config: LinkingConfig,
     decisions = assign(con, link_threshold=config.link_threshold, review_threshold=config.review_threshold)
     lap("scoring_and_assignment")
     _links_table(con)
+    # Kept beside the links, so the publication can write the model it used.
+    con.execute("CREATE OR REPLACE TABLE link_model AS SELECT ?::VARCHAR AS model",
+                [json.dumps(params.to_dict(), sort_keys=True)])
     outcomes = dict(con.execute("SELECT outcome, count(*) FROM member_outcomes GROUP BY 1").fetchall())
     lap("explanations")
     log.info("linking done: %s", decisions)

@@ -1,15 +1,20 @@
-"""Fellegi-Sunter model: u from random pairs, m by EM on the blocked pairs, and a per-membership
-posterior that shares probability between namesakes.
+"""Fellegi-Sunter model: u from random pairs, m by EM sessions on the blocked pairs, and a
+per-membership posterior that shares probability between namesakes.
 
 - u(level): how often two random records agree at that level, from `u_sample_pairs` random
   (membership, resident) pairs (Laplace-smoothed).
 - m(level): how often a true pair agrees at that level, by EM over the counts of distinct agreement
-  patterns among blocked pairs (u is a free nuisance parameter there: blocking skews non-matches).
+  patterns. As in Splink, each EM session runs on the pairs that agree exactly on one field (its
+  anchor) and estimates the other comparisons only: blocking makes non-matches agree on the blocked
+  field, which one EM over all pairs would take for evidence.
+- A comparison `given` another (the NIK given the birth date) takes, when that other agrees, m and u
+  from the session anchored on that agreement: there u is conditional on it.
 - Bayes factor of a pair: sum of log2(m/u) per comparison, plus a term-frequency adjustment on name
-  levels: log2(u_exact / tf(name)) capped at `name_tf_cap_bits`, so SRI counts less than a rare name.
+  levels, log2(u_exact / tf(name)) capped at `name_tf_cap_bits`, so SRI counts less than a rare name.
 - Posterior: a membership is one of the N residents (prior pi/N each) or nobody in the register
   (1-pi). P(resident i) = (pi/N) 2^w_i / ((1-pi) + (pi/N) sum_j 2^w_j) over its candidates j.
   Two residents with the same name and birth date therefore get about half each, never a link.
+  pi is the share of memberships that belong to a resident, found as a fixed point.
 """
 
 from __future__ import annotations
@@ -22,18 +27,33 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from pipeline.comparisons import COMPARISONS, Comparison, levels_sql
+from pipeline.comparisons import COMPARISONS, NAME, Comparison, levels_sql
 from pipeline.warehouse import scalar
 
-__all__ = ["ModelParams", "train", "score_pairs", "em"]
+__all__ = ["ModelParams", "train", "score_pairs", "em", "TRAINING_SESSIONS"]
 
 log = logging.getLogger(__name__)
+
+# (anchor from comparisons.ANCHORS, comparisons the session must not estimate)
+TRAINING_SESSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("same_birth_date", ("birth_date",)),  # estimates nik (given the birth date) and name
+    ("same_name", ("name",)),  # estimates nik and birth_date
+)
+
+
+def _log2_ratios(m: list[float], u: list[float]) -> list[float]:
+    # Any agreement is at least as much evidence as total disagreement (the last level): EM can
+    # push a rare level's m to ~0 when its few pairs fall in the non-match class.
+    raw = [math.log2(mv / uv) for mv, uv in zip(m, u, strict=True)]
+    return [max(w, raw[-1]) for w in raw[:-1]] + [raw[-1]]
 
 
 @dataclass
 class ModelParams:
     m: dict[str, list[float]]
     u: dict[str, list[float]]
+    m_given: dict[str, list[float]]
+    u_given: dict[str, list[float]]
     prior_in_register: float  # pi
     residents: int
     name_u_exact: float
@@ -41,18 +61,17 @@ class ModelParams:
     em_iterations: int
     pattern_count: int
     weights: dict[str, list[float]] = field(init=False)
+    weights_given: dict[str, list[float]] = field(init=False)
 
     def __post_init__(self) -> None:
-        # Any agreement is at least as much evidence as total disagreement (the last level): EM can
-        # push a rare level's m to ~0 when its few pairs fall in the non-match class.
-        self.weights = {}
-        for c in self.m:
-            raw = [math.log2(mv / uv) for mv, uv in zip(self.m[c], self.u[c], strict=True)]
-            self.weights[c] = [max(w, raw[-1]) for w in raw[:-1]] + [raw[-1]]
+        self.weights = {c: _log2_ratios(self.m[c], self.u[c]) for c in self.m}
+        self.weights_given = {c: _log2_ratios(self.m_given[c], self.u_given[c]) for c in self.m_given}
 
     def to_dict(self) -> dict[str, object]:
-        return {"m": self.m, "u": self.u, "weights_log2": self.weights, "prior_in_register": self.prior_in_register,
-                "residents": self.residents, "name_u_exact": self.name_u_exact, "tf_cap_bits": self.tf_cap_bits,
+        return {"m": self.m, "u": self.u, "m_given": self.m_given, "u_given": self.u_given,
+                "weights_log2": self.weights, "weights_log2_given": self.weights_given,
+                "prior_in_register": self.prior_in_register, "residents": self.residents,
+                "name_u_exact": self.name_u_exact, "tf_cap_bits": self.tf_cap_bits,
                 "em_iterations": self.em_iterations, "pattern_count": self.pattern_count}
 
 
@@ -99,7 +118,7 @@ def _pattern_counts(con: duckdb.DuckDBPyConnection, table: str, comparisons: tup
 
 
 def _estimate_u(con: duckdb.DuckDBPyConnection, comparisons: tuple[Comparison, ...], sample_pairs: int,
-                seed: int) -> tuple[dict[str, list[float]], float]:
+                seed: int) -> dict[str, list[float]]:
     members = scalar(con, "SELECT count(*) FROM memberships")
     residents = scalar(con, "SELECT count(*) FROM residents")
     rng = np.random.default_rng(seed)
@@ -116,35 +135,40 @@ def _estimate_u(con: duckdb.DuckDBPyConnection, comparisons: tuple[Comparison, .
                                   f"GROUP BY 1").fetchall())
         n = sum(counts.values())
         u[c.name] = [(counts.get(i, 0) + 1) / (n + len(c.levels)) for i in range(len(c.levels))]
-    name_u_exact = u["name"][0] if "name" in u else 1.0
-    return u, name_u_exact
+    return u
 
 
-# EM sessions (as in Splink): EM runs on the pairs that agree exactly on one comparison, and
-# estimates m for the others only. Blocking makes non-matches agree on the blocked field, which a
-# single EM over all pairs would mistake for evidence.
-# Each session: (anchor predicate from comparisons.ANCHORS, comparisons it must not estimate).
-TRAINING_SESSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("same_birth_date", ("birth_date",)),  # estimates nik and name
-    ("same_name", ("name",)),  # estimates nik and birth_date
-)
+def _u_among_clear_non_matches(con: duckdb.DuckDBPyConnection, comparison: Comparison, anchor: str,
+                               fallback: list[float]) -> list[float]:
+    """u of `comparison` conditional on an anchor (e.g. same birth date): its level shares among the
+    anchored pairs whose names disagree completely, which are almost all non-matches. Unlike EM's
+    u, this counts NIK typos that land on a neighbour's NIK as the non-matches they are."""
+    different = len(NAME.levels) - 1
+    counts = dict(con.execute(f"SELECT g_{comparison.name}, count(*) FROM pair_levels WHERE anchor_{anchor} "
+                              f"AND g_name = {different} AND g_{comparison.name} >= 0 GROUP BY 1").fetchall())
+    n = sum(counts.values())
+    if n == 0:
+        return fallback
+    return [(counts.get(i, 0) + 1) / (n + len(comparison.levels)) for i in range(len(comparison.levels))]
 
 
 def train(con: duckdb.DuckDBPyConnection, *, sample_pairs: int, seed: int, max_iterations: int,
           tolerance: float, tf_cap_bits: float, comparisons: tuple[Comparison, ...] = COMPARISONS) -> ModelParams:
     """Estimate u (random pairs) and m (EM sessions over `pair_levels`)."""
-    u, name_u_exact = _estimate_u(con, comparisons, sample_pairs, seed)
+    u = _estimate_u(con, comparisons, sample_pairs, seed)
     estimates: dict[str, list[np.ndarray]] = {c.name: [] for c in comparisons}
+    session_params: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
     iterations = patterns_seen = 0
     for anchor, excluded in TRAINING_SESSIONS:
         others = tuple(c for c in comparisons if c.name not in excluded)
         patterns, counts = _pattern_counts(con, "pair_levels", others, f"anchor_{anchor}")
         if counts.size == 0:
             continue
-        m_arrays, _, _, its = em(patterns, counts, [len(c.levels) for c in others],
-                                 max_iterations=max_iterations, tolerance=tolerance)
+        m_arrays, u_arrays, _, its = em(patterns, counts, [len(c.levels) for c in others],
+                                        max_iterations=max_iterations, tolerance=tolerance)
         iterations += its
         patterns_seen += len(counts)
+        session_params[anchor] = {c.name: (m_arrays[i], u_arrays[i]) for i, c in enumerate(others)}
         for c, m in zip(others, m_arrays, strict=True):
             estimates[c.name].append(m)
     m_final: dict[str, list[float]] = {}
@@ -153,57 +177,74 @@ def train(con: duckdb.DuckDBPyConnection, *, sample_pairs: int, seed: int, max_i
             m_final[c.name] = [float(x) for x in np.mean(estimates[c.name], axis=0)]
         else:  # no anchor pairs at all (tiny inputs): a neutral guess
             m_final[c.name] = [0.9] + [0.1 / (len(c.levels) - 1)] * (len(c.levels) - 1)
-    residents = scalar(con, "SELECT count(*) FROM residents")
+    m_given: dict[str, list[float]] = {}
+    u_given: dict[str, list[float]] = {}
+    for c in comparisons:
+        if c.given is not None:
+            m_s, _ = session_params.get(c.given.session, {}).get(c.name, (m_final[c.name], None))
+            m_given[c.name] = [float(x) for x in m_s]
+            u_given[c.name] = _u_among_clear_non_matches(con, c, c.given.session, u[c.name])
     log.info("EM: %d iterations over %d patterns", iterations, patterns_seen)
-    return ModelParams(m=m_final, u=u, prior_in_register=0.8, residents=residents, name_u_exact=name_u_exact,
+    return ModelParams(m=m_final, u=u, m_given=m_given, u_given=u_given, prior_in_register=0.8,
+                       residents=scalar(con, "SELECT count(*) FROM residents"), name_u_exact=u["name"][0],
                        tf_cap_bits=tf_cap_bits, em_iterations=iterations, pattern_count=patterns_seen)
 
 
+def _weight_sql(c: Comparison, params: ModelParams, comparisons: tuple[Comparison, ...]) -> str:
+    plain = " ".join(f"WHEN {i} THEN {w!r}" for i, w in enumerate(params.weights[c.name]))
+    expr = f"CASE g_{c.name} {plain} ELSE 0.0 END"
+    if c.given is None:
+        return expr
+    other = next(o for o in comparisons if o.name == c.given.comparison)
+    agree = ", ".join(str(i) for i, lvl in enumerate(other.levels) if lvl.label in c.given.levels)
+    given = " ".join(f"WHEN {i} THEN {w!r}" for i, w in enumerate(params.weights_given[c.name]))
+    return f"CASE WHEN g_{other.name} IN ({agree}) THEN CASE g_{c.name} {given} ELSE 0.0 END ELSE {expr} END"
+
+
 def score_pairs(con: duckdb.DuckDBPyConnection, params: ModelParams,
-                comparisons: tuple[Comparison, ...] = COMPARISONS, refine_prior: bool = True) -> None:
+                comparisons: tuple[Comparison, ...] = COMPARISONS) -> None:
     """(Re)create `pair_scores` from `pair_levels`: per-comparison weights, TF adjustment, match
     weight (log2 odds against 'not in register') and the posterior probability."""
-    weight_cols = []
-    for c in comparisons:
-        cases = " ".join(f"WHEN {i} THEN {w!r}" for i, w in enumerate(params.weights[c.name]))
-        weight_cols.append(f"CASE g_{c.name} {cases} ELSE 0.0 END AS w_{c.name}")
+    weight_cols = [f"{_weight_sql(c, params, comparisons)} AS w_{c.name}" for c in comparisons]
     name = next(c for c in comparisons if c.name == "name")
-    tf_levels = [i for i, lvl in enumerate(name.levels) if lvl.tf_adjusted]
-    subset = next(i for i, lvl in enumerate(name.levels) if lvl.label == "subset")
-    tf_value = f"CASE WHEN g_name = {subset} THEN name_tf_shorter ELSE name_tf END"
-    tf_adj = (f"CASE WHEN g_name IN ({', '.join(map(str, tf_levels))}) THEN "
+    tf_levels = ", ".join(str(i) for i, lvl in enumerate(name.levels) if lvl.tf_adjusted)
+    shorter = ", ".join(str(i) for i, lvl in enumerate(name.levels) if lvl.label in ("subset", "one_word"))
+    tf_value = f"CASE WHEN g_name IN ({shorter}) THEN name_tf_shorter ELSE name_tf END"
+    tf_adj = (f"CASE WHEN g_name IN ({tf_levels}) THEN "
               f"least(log2({params.name_u_exact!r} / {tf_value}), {params.tf_cap_bits!r}) ELSE 0.0 END")
     w_sum = " + ".join(f"w_{c.name}" for c in comparisons)
     con.execute(f"""
-    CREATE OR REPLACE TABLE pair_scores AS
+    CREATE OR REPLACE TEMP TABLE pair_weights AS
     SELECT *, {w_sum} + tf_name AS bayes_factor_log2 FROM (
         SELECT l.*, {', '.join(weight_cols)}, {tf_adj} AS tf_name FROM pair_levels l
     )
     """)
     pi = params.prior_in_register
-    for _ in range(20 if refine_prior else 0):
-        new_pi = _posterior(con, pi, params.residents, write=False)
+    for _ in range(20):
+        new_pi = _implied_prior(con, pi, params.residents)
         if abs(new_pi - pi) < 1e-4:
+            pi = new_pi
             break
         pi = new_pi
     params.prior_in_register = pi
-    _posterior(con, pi, params.residents, write=True)
+    con.execute(f"CREATE OR REPLACE TABLE pair_scores AS {_posterior_sql(pi, params.residents)} "
+                f"ORDER BY member_id, resident_id")
 
 
-def _posterior(con: duckdb.DuckDBPyConnection, pi: float, residents: int, *, write: bool) -> float:
-    """Posterior per pair given pi; returns the implied pi (expected share of members linked)."""
+def _posterior_sql(pi: float, residents: int) -> str:
     base = math.log2(pi / residents)
     none = 1.0 - pi
-    sql = f"""
+    return f"""
         SELECT *, power(2.0, {base!r} + bayes_factor_log2)
                   / ({none!r} + sum(power(2.0, {base!r} + bayes_factor_log2)) OVER (PARTITION BY member_id))
                   AS probability,
                {base!r} - log2({none!r}) + bayes_factor_log2 AS match_weight
-        FROM pair_scores
+        FROM pair_weights
     """
-    if write:
-        con.execute(f"CREATE OR REPLACE TABLE pair_scores AS {sql} ORDER BY member_id, resident_id")
-        return pi
+
+
+def _implied_prior(con: duckdb.DuckDBPyConnection, pi: float, residents: int) -> float:
+    """The share of memberships expected to be in the register, given pi (a fixed-point step)."""
     members = scalar(con, "SELECT count(*) FROM memberships")
-    total = scalar(con, f"SELECT sum(probability) FROM ({sql})") or 0.0
-    return min(max(total / max(members, 1), 0.01), 0.99)
+    total = scalar(con, f"SELECT sum(probability) FROM ({_posterior_sql(pi, residents)})") or 0.0
+    return float(min(max(total / max(members, 1), 0.01), 0.99))

@@ -59,7 +59,7 @@ def build_candidates(con: duckdb.DuckDBPyConnection, priority: PriorityConfig, c
                   AS priority_score
         FROM scored
     )
-    SELECT resident_id, track, track_reason, priority_score, desil_points, risk_points, breadwinner_points,
+    SELECT resident_id, track, track_reason, age, priority_score, desil_points, risk_points, breadwinner_points,
         children_points, age_points, school_children,
         concat_ws('; ',
             'desil ' || coalesce(CAST(desil AS VARCHAR), 'tidak diketahui'),

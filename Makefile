@@ -1,0 +1,45 @@
+# Two commands do all set-up on a fresh machine with Python 3.11 and pip:
+#   make demo   - create .venv, install, generate the demo city, run the pipeline through Dagster
+#   make test   - install the dev extras and run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+DAGSTER_ENV := DAGSTER_HOME=$(CURDIR) UCJ_DAGSTER_STORAGE=$(CURDIR)/data/dagster UCJ_DAGSTER_LOGS=$(CURDIR)/data/dagster/logs
+
+.PHONY: demo test test-fast eval bench ui check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ucj demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+eval: $(STAMP)
+	$(BIN)/ucj eval
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python bench/run.py
+
+# The Dagster UI on this project's instance, loopback only: http://127.0.0.1:3000
+ui: $(STAMP)
+	$(DAGSTER_ENV) $(BIN)/dg dev --host 127.0.0.1 --port 3000
+
+check: $(STAMP)
+	$(BIN)/ruff check pipeline assets cli tests
+	$(DAGSTER_ENV) $(BIN)/dg check defs
+
+clean:
+	rm -rf data/warehouse/*.duckdb* data/published/2* data/published/latest data/demo/* data/dagster/*

@@ -1,0 +1,139 @@
+"""`ucj`: Universal Coverage Jamsostek for Kota Madiun.
+
+    ucj demo                                   generate the demo city and run the whole pipeline
+    ucj generate --scale S --seed N --out DIR  write synthetic register, exports and truth
+    ucj run --register F --members F [...] --out DIR [--config F]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from pipeline.errors import UcjError
+
+__all__ = ["main"]
+
+_REPO = Path(__file__).resolve().parents[1]
+DEMO_INPUTS = _REPO / "data" / "demo"
+DEMO_PUBLICATIONS = _REPO / "data" / "published"
+DEMO_REFERENCE_DATE = "2026-01-01"
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _rupiah(value: int) -> str:
+    return "Rp " + f"{value:,}".replace(",", ".")
+
+
+def _print_summary(root: Path) -> None:
+    latest = root / "latest"
+    manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
+    counts = manifest["counts"]
+    tracks = counts["tracks"]
+    click.echo("")
+    click.echo(f"Publication {manifest['publication_id']} (reference date {manifest['reference_date']})")
+    for item in manifest["inputs"]:
+        click.echo(f"  input  {item['file_name']}: {item['rows_in']:,} rows = {item['rows_used']:,} used "
+                   f"+ {item['rows_rejected']:,} rejected")
+    click.echo(f"  residents {counts['residents']:,}; memberships {counts['memberships']:,}; "
+               f"links {counts['links'].get('link', 0):,}; pairs to review {counts['links'].get('review', 0):,}")
+    click.echo("  coverage: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts["coverage"].items())))
+    click.echo(f"  candidates {counts['candidates']:,}: " + ", ".join(
+        f"{t} {tracks.get(t, 0):,}" for t in ("pro_jkk_jkm", "employer_compliance", "reactivation", "self_enrolment")))
+    click.echo(f"  Pro JKK-JKM cost if all are covered: {_rupiah(counts['pro_jkk_jkm_yearly_cost_rp'])} per year")
+    click.echo(f"Outputs: {latest.resolve()}")
+    click.echo(f"  candidates.csv / candidates.parquet, coverage.parquet, links.parquet, review.parquet, "
+               f"rejects.parquet, kelurahan/*.xlsx ({len(list((latest / 'kelurahan').glob('*.xlsx')))} files), "
+               f"manifest.json")
+
+
+def _run(register: list[Path], members: list[Path], out: Path, config: Path | None, warehouse: Path | None,
+         reference_date: str | None) -> None:
+    from assets.launch import run_pipeline
+
+    outcome = run_pipeline(register=register, members=members, publication_root=out, config_file=config,
+                           warehouse=warehouse, reference_date=reference_date)
+    if not outcome.success:
+        _say(f"\nThe run failed at step {outcome.failed_step or '?'} (run {outcome.run_id}); "
+             f"the last publication is untouched.")
+        if outcome.error:  # "pipeline.errors.InputFileError: file, row, column: what to do"
+            _say(outcome.error.split(": ", 1)[1] if outcome.error.startswith("pipeline.errors.") else outcome.error)
+        sys.exit(1)
+    _print_summary(out)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Show debug logging.")
+def main(verbose: bool) -> None:
+    """Universal Coverage Jamsostek: who in Kota Madiun is not covered by BPJS Ketenagakerjaan."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--scale", type=float, default=1.0, show_default=True, help="1.0 = about 200,000 residents.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--profile", type=click.Choice(["standard", "hard"]), default="standard", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write the files to.")
+def generate(scale: float, seed: int, profile: str, out: Path) -> None:
+    """Write a synthetic Kota Madiun: register, BPJS TK exports and ground truth."""
+    from pipeline.synthetic import generate as generate_city
+
+    files = generate_city(out, scale=scale, seed=seed, profile=profile, progress=_say,
+                          reference_date=date.fromisoformat(DEMO_REFERENCE_DATE))
+    click.echo(f"register: {files.register} ({files.residents:,} residents, {files.families:,} families)")
+    for path in files.members:
+        click.echo(f"members:  {path}")
+    click.echo(f"truth:    {files.truth_residents.parent} ({files.member_rows:,} membership rows)")
+
+
+@main.command()
+@click.option("--register", "register", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, multiple=True, help="DTSEN register extract (CSV, XLSX or Parquet).")
+@click.option("--members", "members", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, multiple=True, help="BPJS Ketenagakerjaan export; repeat for several files.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Publication folder: each run adds a dated folder and moves DIR/latest to it.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="TOML file overriding settings (see config.example.toml).")
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="DuckDB warehouse file [default: data/warehouse/ucj.duckdb].")
+@click.option("--reference-date", default=None, help="Date ages are computed at (YYYY-MM-DD) [default: today].")
+def run(register: tuple[Path, ...], members: tuple[Path, ...], out: Path, config: Path | None,
+        warehouse: Path | None, reference_date: str | None) -> None:
+    """Run the whole pipeline (the Dagster job) on these files and publish to OUT."""
+    _run(list(register), list(members), out, config, warehouse, reference_date)
+
+
+@main.command()
+@click.option("--scale", type=float, default=1.0, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+def demo(scale: float, seed: int) -> None:
+    """Generate the demo city under data/demo and run the pipeline on it into data/published."""
+    from pipeline.synthetic import generate as generate_city
+
+    _say(f"generating the demo city (scale {scale}, seed {seed}) in {DEMO_INPUTS}")
+    files = generate_city(DEMO_INPUTS, scale=scale, seed=seed, progress=_say,
+                          reference_date=date.fromisoformat(DEMO_REFERENCE_DATE))
+    _say("running the pipeline through Dagster")
+    _run([files.register], list(files.members), DEMO_PUBLICATIONS, None, None, DEMO_REFERENCE_DATE)
+
+
+def entry() -> None:
+    try:
+        main()
+    except UcjError as exc:
+        _say(f"error: {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    entry()
