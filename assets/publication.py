@@ -18,10 +18,10 @@ __all__ = ["publication"]
 def publication_id(context: dg.AssetExecutionContext) -> str:
     """Jakarta time of the run's start plus the run id's head: sortable and unique."""
     started = datetime.now(JAKARTA)
-    record = context.instance.get_run_record_by_id(context.run_id)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     if record is not None and record.start_time:
         started = datetime.fromtimestamp(record.start_time, JAKARTA)
-    return f"{started:%Y%m%dT%H%M%S}-{context.run_id[:8]}"
+    return f"{started:%Y%m%dT%H%M%S}-{context.run.run_id[:8]}"
 
 
 @dg.asset(group_name="publication", deps=[candidates, coverage, links, rejects],
@@ -37,7 +37,7 @@ def publication(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
         model = json.loads(con.execute("SELECT model FROM link_model").fetchall()[0][0])
         manifest = build_manifest(con, resolved, reference_date=reference_date, started_at=started,
                                   finished_at=datetime.now(JAKARTA), model=model)
-        manifest["run_id"] = context.run_id
+        manifest["run_id"] = context.run.run_id
         result = publish(con, settings.publication_dir(), publication_id=publication_id(context),
                          manifest=manifest, extra_files={"config.resolved.json": resolved.to_dict(),
                                                          "model.json": model},

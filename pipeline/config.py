@@ -51,9 +51,6 @@ class LinkingConfig:
     """Match probability (0-1) at or above which a pair is linked automatically."""
     review_threshold: float = 0.20
     """Match probability (0-1) at or above which a pair that is not linked goes to human review."""
-    ambiguity_margin_bits: float = 3.0
-    """A member whose best and second-best residents differ by less than this match weight (log2
-    odds) is not auto-linked: both pairs go to review (namesakes with the same birth date)."""
     name_tf_cap_bits: float = 4.0
     """Largest bonus (log2) the term-frequency adjustment may add for a rare name."""
     em_max_iterations: int = 200

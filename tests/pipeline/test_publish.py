@@ -1,0 +1,99 @@
+"""Publication: byte-identical outputs for the same inputs, atomic writes, officer workbooks."""
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+import pipeline.publish as publish_module
+from pipeline.config import Config
+from pipeline.publish import latest_publication, publish
+from pipeline.runner import run_engine
+from pipeline.synthetic import GeneratedFiles
+from pipeline.warehouse import connect
+from tests.conftest import REFERENCE_DATE
+
+CREATED = datetime(2026, 1, 1)
+
+
+def _engine(city: GeneratedFiles) -> duckdb.DuckDBPyConnection:
+    con = connect()
+    run_engine(con, register=[city.register], members=list(city.members), config=Config(),
+               reference_date=REFERENCE_DATE)
+    return con
+
+
+def _publish(con: duckdb.DuckDBPyConnection, root: Path, publication_id: str) -> Path:
+    return publish(con, root, publication_id=publication_id, manifest={"note": "test"}, extra_files={},
+                   created=CREATED, nik_visible_digits=12).path
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+
+
+@pytest.fixture(scope="module")
+def engine(small_city: GeneratedFiles) -> duckdb.DuckDBPyConnection:
+    return _engine(small_city)
+
+
+def test_same_inputs_give_byte_identical_outputs(small_city: GeneratedFiles, engine: duckdb.DuckDBPyConnection,
+                                                 tmp_path: Path) -> None:
+    first = _publish(engine, tmp_path / "a", "one")
+    second = _publish(_engine(small_city), tmp_path / "b", "two")  # a fresh warehouse, run again
+    digests = _digests(first)
+    assert len(digests) >= 27 + 6
+    assert digests == _digests(second)
+    assert (json.loads((first / "manifest.json").read_text())["outputs"]
+            == json.loads((second / "manifest.json").read_text())["outputs"])
+
+
+def test_failed_publication_leaves_latest_untouched(engine: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "published"
+    good = _publish(engine, root, "good")
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish_module, "write_kelurahan_workbooks", disk_full)
+    with pytest.raises(OSError):
+        _publish(engine, root, "broken")
+    assert latest_publication(root) == good.resolve()
+    assert sorted(p.name for p in root.iterdir()) == ["good", "latest"]
+
+
+def test_latest_moves_only_after_the_gate(engine: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    root = tmp_path / "published"
+    good = _publish(engine, root, "good")
+
+    def veto(folder: Path) -> None:
+        assert (folder / "manifest.json").is_file()
+        raise RuntimeError("a blocking check failed")
+
+    with pytest.raises(RuntimeError):
+        publish(engine, root, publication_id="vetoed", manifest={}, extra_files={}, created=CREATED,
+                nik_visible_digits=12, before_latest=veto)
+    assert latest_publication(root) == good.resolve()
+
+
+def test_officer_workbook_is_filterable_text_and_masked(engine: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    folder = _publish(engine, tmp_path / "published", "x")
+    expected = dict(engine.execute("""SELECT r.kelurahan_code, count(*) FROM candidates JOIN residents r
+                                      USING (resident_id) GROUP BY 1""").fetchall())
+    for path in sorted((folder / "kelurahan").glob("*.xlsx")):
+        sheet = openpyxl.load_workbook(path).active
+        header = [c.value for c in sheet[1]]
+        assert header[:4] == ["Peringkat di kelurahan", "Jalur", "NIK", "Nama"]
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref is not None
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        assert len(rows) == expected.get(path.name.split("-")[0], 0)
+        for row in rows:
+            nik = row[2]
+            assert isinstance(nik, str) and len(nik) == 16 and nik.endswith("****") and nik[:12].isdigit()
