@@ -127,6 +127,45 @@ def demo(scale: float, seed: int) -> None:
     _run([files.register], list(files.members), DEMO_PUBLICATIONS, None, None, DEMO_REFERENCE_DATE)
 
 
+@main.command("eval")
+@click.option("--scale", type=float, default=1.0, show_default=True)
+@click.option("--seed", type=int, default=11, show_default=True, help="Not the demo's seed: unseen data.")
+@click.option("--profiles", default="standard,hard", show_default=True)
+@click.option("--warehouse", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Score an existing run's warehouse instead (needs --truth).")
+@click.option("--truth", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Truth folder written by `ucj generate` (with --warehouse).")
+def evaluate_command(scale: float, seed: int, profiles: str, warehouse: Path | None, truth: Path | None) -> None:
+    """Precision and recall of the uncovered list (and links, blocking) against generated truth."""
+    import tempfile
+    import time
+
+    from pipeline.config import Config
+    from pipeline.evaluation import evaluate, format_report
+    from pipeline.runner import run_engine
+    from pipeline.synthetic import generate as generate_city
+    from pipeline.warehouse import connect
+
+    if warehouse is not None:
+        if truth is None:
+            raise click.UsageError("--warehouse needs --truth")
+        with connect(warehouse) as con:
+            click.echo(format_report(f"run in {warehouse}", evaluate(con, truth)))
+        return
+    reference = date.fromisoformat(DEMO_REFERENCE_DATE)
+    for profile in [p.strip() for p in profiles.split(",") if p.strip()]:
+        with tempfile.TemporaryDirectory(prefix=f"ucj-eval-{profile}-") as folder:
+            files = generate_city(Path(folder), scale=scale, seed=seed, profile=profile, reference_date=reference)
+            with connect() as con:
+                started = time.perf_counter()
+                run_engine(con, register=[files.register], members=list(files.members), config=Config(),
+                           reference_date=reference, progress=_say)
+                seconds = time.perf_counter() - started
+                scores = evaluate(con, files.truth_residents.parent)
+            click.echo(format_report(f"{profile} profile, scale {scale}, seed {seed}: {files.residents:,} residents, "
+                                     f"{files.member_rows:,} membership rows", scores, seconds))
+
+
 def entry() -> None:
     try:
         main()

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-__all__ = ["Scores", "evaluate"]
+__all__ = ["Scores", "evaluate", "format_report"]
 
 
 @dataclass(frozen=True)
@@ -124,3 +124,28 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
                   uncovered_wrongly_hidden=listed[3], pair_true=pair[0], pair_predicted=pair[1],
                   pair_correct=pair[2], blocking_found=pair[3],
                   by_error=[tuple(row) for row in by_error])
+
+
+def format_report(title: str, scores: Scores, seconds: float | None = None) -> str:
+    """A Markdown report of one evaluation."""
+    s = scores.summary()
+    lines = [f"### {title}", ""]
+    if seconds is not None:
+        lines += [f"engine wall time: {seconds:.1f} s", ""]
+    lines += [
+        "| measure | value |", "|---|---|",
+        f"| uncovered list: precision | {s['list_precision']:.4f} |",
+        f"| uncovered list: recall | {s['list_recall']:.4f} |",
+        f"| uncovered list: F1 | {s['list_f1']:.4f} |",
+        f"| covered people wrongly listed (double-enrolment risk) | {s['covered_wrongly_listed']:,} of "
+        f"{scores.list_predicted:,} listed |",
+        f"| uncovered people wrongly hidden | {s['uncovered_wrongly_hidden']:,} of {s['list_true']:,} truly uncovered |",
+        f"| pairwise links: precision / recall / F1 | {s['pair_precision']:.4f} / {s['pair_recall']:.4f} / "
+        f"{s['pair_f1']:.4f} |",
+        f"| blocking recall (true pairs ever compared) | {s['blocking_recall']:.5f} |",
+        "", "| error carried by the membership row | rows | missed links | wrong links | never compared |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {e} | {n:,} | {missed:,} | {wrong:,} | {unblocked:,} |" for e, n, missed, wrong, unblocked in
+              scores.by_error]
+    return "\n".join(lines) + "\n"
