@@ -1,9 +1,13 @@
 """Candidate generation: which (membership, resident) pairs get compared at all.
 
-Blocking rules are data: a name, a sentence for explanations, and the SQL selecting pairs. Rules run
-in order; a pair found by an earlier rule is not counted again for a later one, so
-`blocking_stats` tells how many new comparisons each rule adds. Every member is blocked by every
-rule (not only members whose NIK failed), so a wrong exact-NIK hit can still lose to a better pair.
+Blocking rules are data: a name, a sentence for explanations, and the SQL selecting pairs from
+`{members}`. Rules run in order; a pair found by an earlier rule is not counted again for a later
+one, so `blocking_stats` tells how many new comparisons each rule adds.
+
+Exact NIK first, then the fuzzy rules: a membership whose NIK equals a resident's and whose name
+agrees with that resident's is *settled*, and the NIK-typo and name rules skip it (`open_only`).
+An exact NIK whose name disagrees (a typo that landed on a neighbour's NIK) is not settled, so its
+true owner can still be found. The birth-date rule runs for everyone: the model trains on it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipeline.warehouse import scalar
+
 __all__ = ["BlockingRule", "BLOCKING_RULES", "build_candidate_pairs"]
 
 
@@ -19,45 +25,25 @@ __all__ = ["BlockingRule", "BLOCKING_RULES", "build_candidate_pairs"]
 class BlockingRule:
     name: str
     description: str  # Indonesian, shown in explanations
-    sql: str  # SELECT member_id, resident_id ...
+    sql: str  # SELECT member_id, resident_id ... FROM {members} m ...
+    open_only: bool = False  # only for memberships not settled by an exact NIK
 
 
 _DOB_KEYS = """
-    SELECT member_id, birth_date AS d FROM memberships WHERE birth_date IS NOT NULL
-    UNION SELECT member_id, nik_birth_date FROM memberships WHERE nik_birth_date IS NOT NULL
-    UNION SELECT member_id, try(make_date(year(birth_date), day(birth_date), month(birth_date)))
-          FROM memberships WHERE birth_date IS NOT NULL AND day(birth_date) <= 12
+    SELECT member_id, birth_date AS d FROM {members} WHERE birth_date IS NOT NULL
+    UNION SELECT member_id, nik_birth_date FROM {members} WHERE nik_birth_date IS NOT NULL
+    UNION SELECT member_id, make_date(year(birth_date), day(birth_date), month(birth_date))
+          FROM {members} WHERE birth_date IS NOT NULL AND day(birth_date) <= 12
 """
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "nik_exact", "NIK sama",
-        "SELECT m.member_id, r.resident_id FROM memberships m JOIN residents r ON m.nik = r.nik",
-    ),
-    BlockingRule(
-        "nik_first15", "15 digit pertama NIK sama (digit terakhir hilang di Excel atau salah ketik)",
-        """SELECT m.member_id, r.resident_id FROM memberships m JOIN residents r ON m.nik15 = left(r.nik, 15)
-        UNION SELECT m.member_id, r.resident_id FROM memberships m JOIN residents r
-        ON m.nik15 = CAST((CAST(r.nik AS BIGINT) + 5) // 10 AS VARCHAR)""",
-    ),
-    BlockingRule(
-        "nik_one_digit", "NIK berbeda satu digit",
-        """WITH pos AS (SELECT unnest(range(1, 17)) AS i),
-        mk AS (SELECT member_id, i, left(nik, i - 1) || substr(nik, i + 1) AS k
-               FROM memberships, pos WHERE nik IS NOT NULL),
-        rk AS (SELECT resident_id, i, left(nik, i - 1) || substr(nik, i + 1) AS k FROM residents, pos)
-        SELECT DISTINCT mk.member_id, rk.resident_id FROM mk JOIN rk ON mk.i = rk.i AND mk.k = rk.k""",
-    ),
-    BlockingRule(
-        "nik_transposed", "dua digit NIK yang bersebelahan tertukar",
-        """WITH pos AS (SELECT unnest(range(1, 16)) AS i),
-        mt AS (SELECT member_id, left(nik, i - 1) || substr(nik, i + 1, 1) || substr(nik, i, 1) || substr(nik, i + 2) AS t
-               FROM memberships, pos WHERE nik IS NOT NULL AND substr(nik, i, 1) <> substr(nik, i + 1, 1))
-        SELECT DISTINCT mt.member_id, r.resident_id FROM mt JOIN residents r ON r.nik = mt.t""",
+        "SELECT m.member_id, r.resident_id FROM {members} m JOIN residents r ON m.nik = r.nik",
     ),
     BlockingRule(
         "nik_is_kk", "yang tertulis di kolom NIK adalah nomor KK keluarganya",
-        "SELECT m.member_id, r.resident_id FROM memberships m JOIN residents r ON m.nik = r.no_kk",
+        "SELECT m.member_id, r.resident_id FROM {members} m JOIN residents r ON m.nik = r.no_kk",
     ),
     BlockingRule(
         "birth_date", "tanggal lahir sama (termasuk tanggal dari NIK, atau hari dan bulan tertukar)",
@@ -65,21 +51,47 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         SELECT DISTINCT d.member_id, r.resident_id FROM d JOIN residents r ON r.birth_date = d.d""",
     ),
     BlockingRule(
+        "nik_first15", "15 digit pertama NIK sama (digit terakhir hilang di Excel atau salah ketik)",
+        """SELECT m.member_id, r.resident_id FROM {members} m JOIN residents r ON m.nik15 = left(r.nik, 15)
+        UNION SELECT m.member_id, r.resident_id FROM {members} m JOIN residents r
+        ON m.nik15 = CAST((CAST(r.nik AS BIGINT) + 5) // 10 AS VARCHAR)""",
+        open_only=True,
+    ),
+    BlockingRule(
+        "nik_one_digit", "NIK berbeda satu digit",
+        """WITH pos AS (SELECT unnest(range(1, 17)) AS i),
+        mk AS (SELECT member_id, i, left(nik, i - 1) || substr(nik, i + 1) AS k
+               FROM {members}, pos WHERE nik IS NOT NULL),
+        rk AS (SELECT resident_id, i, left(nik, i - 1) || substr(nik, i + 1) AS k FROM residents, pos)
+        SELECT DISTINCT mk.member_id, rk.resident_id FROM mk JOIN rk ON mk.i = rk.i AND mk.k = rk.k""",
+        open_only=True,
+    ),
+    BlockingRule(
+        "nik_transposed", "dua digit NIK yang bersebelahan tertukar",
+        """WITH pos AS (SELECT unnest(range(1, 16)) AS i),
+        mt AS (SELECT member_id, left(nik, i - 1) || substr(nik, i + 1, 1) || substr(nik, i, 1) || substr(nik, i + 2) AS t
+               FROM {members}, pos WHERE nik IS NOT NULL AND substr(nik, i, 1) <> substr(nik, i + 1, 1))
+        SELECT DISTINCT mt.member_id, r.resident_id FROM mt JOIN residents r ON r.nik = mt.t""",
+        open_only=True,
+    ),
+    BlockingRule(
         "name_birth_year", "nama sama dan tahun lahir berbeda paling banyak satu",
         """WITH y AS (
             SELECT member_id, name_sorted, unnest([year(birth_date) - 1, year(birth_date), year(birth_date) + 1]) AS yr
-            FROM memberships WHERE birth_date IS NOT NULL AND name_sorted <> ''
+            FROM {members} WHERE birth_date IS NOT NULL AND name_sorted <> ''
             UNION
-            SELECT member_id, name_sorted, year(nik_birth_date) FROM memberships
+            SELECT member_id, name_sorted, year(nik_birth_date) FROM {members}
             WHERE nik_birth_date IS NOT NULL AND name_sorted <> '')
         SELECT DISTINCT y.member_id, r.resident_id FROM y
         JOIN residents r ON r.name_sorted = y.name_sorted AND year(r.birth_date) = y.yr""",
+        open_only=True,
     ),
     BlockingRule(
         "name_month_day", "nama sama, hari dan bulan lahir sama",
-        """SELECT DISTINCT m.member_id, r.resident_id FROM memberships m JOIN residents r
+        """SELECT DISTINCT m.member_id, r.resident_id FROM {members} m JOIN residents r
         ON r.name_sorted = m.name_sorted AND month(r.birth_date) = month(m.birth_date)
         AND day(r.birth_date) = day(m.birth_date) WHERE m.name_sorted <> ''""",
+        open_only=True,
     ),
 )
 
@@ -90,8 +102,13 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection,
 
     Returns (rule, new pairs) in rule order.
     """
+    con.execute("""CREATE OR REPLACE TEMP TABLE open_members AS
+        SELECT m.* FROM memberships m WHERE NOT EXISTS (
+            SELECT 1 FROM residents r WHERE r.nik = m.nik
+            AND (r.name_sorted = m.name_sorted OR jaro_winkler_similarity(r.name_sorted, m.name_sorted) >= 0.9))""")
     union = "\nUNION ALL\n".join(
-        f"SELECT member_id, resident_id, {order} AS rule_order FROM ({rule.sql})"
+        f"SELECT member_id, resident_id, {order} AS rule_order FROM "
+        f"({rule.sql.format(members='open_members' if rule.open_only else 'memberships')})"
         for order, rule in enumerate(rules)
     )
     names = ", ".join(f"'{r.name}'" for r in rules)
@@ -102,9 +119,13 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection,
     GROUP BY member_id, resident_id
     ORDER BY member_id, resident_id
     """)
-    counts = dict(con.execute("SELECT rule, count(*) FROM candidate_pairs GROUP BY rule").fetchall())
+    counts = dict(con.execute("SELECT rule, count(*) FROM candidate_pairs GROUP BY 1").fetchall())
     stats = [(rule.name, int(counts.get(rule.name, 0))) for rule in rules]
-    con.execute("CREATE OR REPLACE TABLE blocking_stats (rule VARCHAR, rule_order INTEGER, new_pairs BIGINT, description VARCHAR)")
-    con.executemany("INSERT INTO blocking_stats VALUES (?, ?, ?, ?)",
-                    [[r.name, i, n, r.description] for i, (r, (_, n)) in enumerate(zip(rules, stats, strict=True))])
+    open_count = scalar(con, "SELECT count(*) FROM open_members")
+    con.execute("CREATE OR REPLACE TABLE blocking_stats (rule VARCHAR, rule_order INTEGER, new_pairs BIGINT, "
+                "open_only BOOLEAN, members_blocked BIGINT, description VARCHAR)")
+    all_members = scalar(con, "SELECT count(*) FROM memberships")
+    con.executemany("INSERT INTO blocking_stats VALUES (?, ?, ?, ?, ?, ?)",
+                    [[r.name, i, n, r.open_only, open_count if r.open_only else all_members, r.description]
+                     for i, (r, (_, n)) in enumerate(zip(rules, stats, strict=True))])
     return stats

@@ -52,8 +52,14 @@ class Comparison:
 
 _M_TOKENS = "m.name_tokens"
 _R_TOKENS = "r.name_tokens"
-_JW = ("greatest(jaro_winkler_similarity(m.name_key, r.name_key), "
-       "jaro_winkler_similarity(m.name_sorted, r.name_sorted))")
+
+# Computed once per pair before the levels, which refer to them by name: the costly string
+# functions then run only where a cheap feature says they can matter.
+PAIR_FEATURES: dict[str, str] = {
+    "name_jw": "greatest(jaro_winkler_similarity(m.name_key, r.name_key), "
+               "jaro_winkler_similarity(m.name_sorted, r.name_sorted))",
+    "name_common": f"list_has_any({_M_TOKENS}, {_R_TOKENS})",
+}
 
 NIK = Comparison(
     "nik", "NIK",
@@ -87,15 +93,19 @@ NAME = Comparison(
     "m.name_sorted = '' OR r.name_sorted = ''",
     (
         Level("exact", "sama (setelah ejaan dan gelar diseragamkan)", "m.name_sorted = r.name_sorted", True),
+        # One edit keeps Jaro-Winkler above 0.8 for names of four letters or more.
         Level("one_typo", "beda satu huruf",
-              "levenshtein(m.name_key, r.name_key) <= 1 OR levenshtein(m.name_sorted, r.name_sorted) <= 1", True),
-        Level("near", "hampir sama", f"{_JW} >= 0.92", True),
+              "name_jw >= 0.8 AND (levenshtein(m.name_key, r.name_key) <= 1 "
+              "OR levenshtein(m.name_sorted, r.name_sorted) <= 1)", True),
+        Level("near", "hampir sama", "name_jw >= 0.92", True),
         Level("subset", "satu nama (dua kata atau lebih) termuat dalam nama yang lain",
-              f"least(len({_M_TOKENS}), len({_R_TOKENS})) >= 2 AND "
+              f"name_common AND least(len({_M_TOKENS}), len({_R_TOKENS})) >= 2 AND "
               f"(list_has_all({_M_TOKENS}, {_R_TOKENS}) OR list_has_all({_R_TOKENS}, {_M_TOKENS}))", True),
         Level("one_word", "satu kata nama termuat dalam nama yang lain",
-              f"list_has_all({_M_TOKENS}, {_R_TOKENS}) OR list_has_all({_R_TOKENS}, {_M_TOKENS})", True),
-        Level("similar", "mirip", f"rf_token_set_ratio(m.name_key, r.name_key) >= 85 OR {_JW} >= 0.85", True),
+              f"name_common AND (list_has_all({_M_TOKENS}, {_R_TOKENS}) OR list_has_all({_R_TOKENS}, {_M_TOKENS}))",
+              True),
+        Level("similar", "mirip",
+              "name_jw >= 0.85 OR (name_common AND rf_token_set_ratio(m.name_key, r.name_key) >= 85)", True),
         Level("different", "berbeda", "TRUE"),
     ),
 )
@@ -173,10 +183,12 @@ def levels_sql(pairs_table: str, comparisons: tuple[Comparison, ...] = COMPARISO
     `name_tf` is the share of residents carrying the resident's name; `name_tf_shorter` that of the
     shorter of the two names (for the subset levels). Needs `prepare_link_tables`.
     """
+    features = ",\n        ".join(f"{sql} AS {name}" for name, sql in PAIR_FEATURES.items())
     gammas = ",\n        ".join(f"{_level_case(c)}::TINYINT AS g_{c.name}" for c in comparisons)
     anchors = ",\n        ".join(f"coalesce({sql}, FALSE) AS anchor_{name}" for name, sql in ANCHORS.items())
     return f"""
     SELECT p.member_id, p.resident_id,
+        {features},
         {gammas},
         {anchors},
         CASE WHEN length(m.name_sorted) < length(r.name_sorted) THEN m.name_tf ELSE r.name_tf END
