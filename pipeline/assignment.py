@@ -2,7 +2,7 @@
 
 Each membership row is linked to at most one resident. A resident takes several membership rows
 only when those rows are one person holding several KPJ (an old NON AKTIF and a new AKTIF card):
-same valid NIK, or the same birth date and names that agree up to a dropped word or a typo. Pairs are taken greedily by probability
+rows that do not contradict each other on NIK, birth date or name (`_same_person`). Pairs are taken greedily by probability
 (ties by weight, then ids, so the result is deterministic). A pair that would have been linked but
 lost its membership or resident to a stronger, incompatible pair goes to review as a conflict.
 Pairs in the review band take nothing: every namesake of an ambiguous membership goes to review,
@@ -24,24 +24,35 @@ __all__ = ["assign"]
 @dataclass(frozen=True)
 class _Row:
     nik: str | None
-    nik15: str | None
     name: str
     birth: date | None
 
 
+def _dates_agree(a: date | None, b: date | None) -> bool:
+    """No contradiction: one is missing, they are equal, or they differ in one field or by a swap."""
+    if a is None or b is None or a == b:
+        return True
+    differing = (a.year != b.year) + (a.month != b.month) + (a.day != b.day)
+    return differing == 1 or (a.year == b.year and a.month == b.day and a.day == b.month)
+
+
 def _same_person(a: _Row, b: _Row) -> bool:
-    """Two membership rows of one person: same NIK, or same birth date (or NIK digits) and names
-    that agree up to a dropped word or a typo."""
+    """Two membership rows, both confidently linked to one resident, are one person holding two KPJ
+    unless they contradict each other: birth dates beyond a typo, or names that do not agree even up
+    to a dropped word or a typo. (NIKs are not compared: each row's NIK was already weighed against
+    the resident, and a KK number or a typo in one row is common.)"""
     if a.nik is not None and a.nik == b.nik:
         return True
-    same_date = (a.birth is not None and a.birth == b.birth) or (a.nik15 is not None and a.nik15 == b.nik15)
-    return same_date and a.name != "" and b.name != "" and fuzz.token_set_ratio(a.name, b.name) >= 90
+    if not _dates_agree(a.birth, b.birth):
+        return False
+    return a.name != "" and b.name != "" and fuzz.token_set_ratio(a.name, b.name) >= 75
 
 
 def assign(con: duckdb.DuckDBPyConnection, *, link_threshold: float, review_threshold: float) -> dict[str, int]:
     """(Re)create `pair_decisions(member_id, resident_id, decision, conflict)`; return counts per decision."""
     rows = con.sql(f"""
-        SELECT s.member_id, s.resident_id, s.probability, m.nik, m.nik15, m.name_sorted, m.birth_date
+        SELECT s.member_id, s.resident_id, s.probability, m.nik, m.name_sorted,
+               coalesce(m.birth_date, m.nik_birth_date)
         FROM pair_scores s JOIN memberships m USING (member_id)
         WHERE s.probability >= {float(review_threshold)!r}
         ORDER BY s.probability DESC, s.match_weight DESC, s.member_id, s.resident_id
@@ -49,8 +60,8 @@ def assign(con: duckdb.DuckDBPyConnection, *, link_threshold: float, review_thre
     linked_member: set[int] = set()
     holders: dict[int, list[_Row]] = {}  # resident -> membership rows linked to it
     out_member, out_resident, out_decision, out_conflict = [], [], [], []
-    for member, resident, probability, nik, nik15, name, birth in rows:
-        row = _Row(nik, nik15, name, birth)
+    for member, resident, probability, nik, name, birth in rows:
+        row = _Row(nik, name, birth)
         member_free = member not in linked_member
         resident_free = all(_same_person(row, other) for other in holders.get(resident, []))
         if probability >= link_threshold:

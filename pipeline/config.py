@@ -47,7 +47,7 @@ class IngestConfig:
 
 @dataclass(frozen=True)
 class LinkingConfig:
-    link_threshold: float = 0.90
+    link_threshold: float = 0.70
     """Match probability (0-1) at or above which a pair is linked automatically."""
     review_threshold: float = 0.20
     """Match probability (0-1) at or above which a pair that is not linked goes to human review."""
