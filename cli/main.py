@@ -3,6 +3,8 @@
     ucj demo                                   generate the demo city and run the whole pipeline
     ucj generate --scale S --seed N --out DIR  write synthetic register, exports and truth
     ucj run --register F --members F [...] --out DIR [--config F]
+    ucj eval                                   precision/recall of the list against generated truth
+    ucj explain NIK [--publication DIR]        why one resident is or is not on the list
 """
 
 from __future__ import annotations
@@ -164,6 +166,23 @@ def evaluate_command(scale: float, seed: int, profiles: str, warehouse: Path | N
                 scores = evaluate(con, files.truth_residents.parent)
             click.echo(format_report(f"{profile} profile, scale {scale}, seed {seed}: {files.residents:,} residents, "
                                      f"{files.member_rows:,} membership rows", scores, seconds))
+
+
+@main.command()
+@click.argument("nik")
+@click.option("--publication", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=DEMO_PUBLICATIONS, show_default=True,
+              help="A publication folder, or a publication root (its `latest` is used).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def explain(nik: str, publication: Path, as_json: bool) -> None:
+    """Why one resident is or is not on the list: source rows, compared memberships, decision, priority."""
+    from pipeline.person import explain_person, render_text
+
+    explanation = explain_person(publication, nik)
+    if as_json:
+        click.echo(json.dumps(explanation.to_dict(), indent=2, default=str, ensure_ascii=False))
+    else:
+        click.echo(render_text(explanation))
 
 
 def entry() -> None:

@@ -10,13 +10,21 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-__all__ = ["DATE_FORMATS", "parse_date", "date_sql"]
+__all__ = ["DATE_FORMATS", "WHITESPACE", "parse_date", "date_sql", "strip_sql"]
 
 # strptime formats tried in order (DuckDB and Python share the directives used here).
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _SERIAL = r"^[0-9]{1,5}([.,][0-9]+)?$"
 _LOW, _HIGH = date(1900, 1, 1), date(2100, 12, 31)
+# What Python's str.strip() and \s remove (Unicode whitespace, e.g. a no-break space), as a character
+# class body both Python and RE2 read: RE2's \s is ASCII only and DuckDB's trim() removes only spaces.
+WHITESPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def strip_sql(expr: str) -> str:
+    """SQL for Python's `str.strip()` of a text expression."""
+    return f"regexp_replace({expr}, '^[{WHITESPACE}]+|[{WHITESPACE}]+$', '', 'g')"
 
 
 def parse_date(text: str | None) -> date | None:
@@ -48,7 +56,7 @@ def parse_date(text: str | None) -> date | None:
 
 def date_sql(column: str) -> str:
     """A DATE expression (NULL when unparseable) over the raw text column."""
-    t = f"regexp_replace(trim(coalesce({column}, '')), '[ T][0-9]{{1,2}}:[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?$', '')"
+    t = f"regexp_replace({strip_sql(f'coalesce({column}, {chr(39) * 2})')}, '[ T][0-9]{{1,2}}:[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?$', '')"
     tries = ", ".join(f"try_strptime({t}, '{fmt}')" for fmt in DATE_FORMATS)
     serial = (f"CASE WHEN regexp_matches({t}, '{_SERIAL}') THEN DATE '1899-12-30' + "
               f"CAST(floor(CAST(replace({t}, ',', '.') AS DOUBLE)) AS INTEGER) END")

@@ -40,10 +40,10 @@ def _part(comparison: Comparison) -> str:
 
 
 def explanation_sql() -> str:
-    """SQL expression over pair_scores ⨝ pair_decisions ⨝ candidate_pairs columns."""
-    decision = ("CASE decision WHEN 'link' THEN 'Ditautkan' "
-                "ELSE CASE WHEN conflict THEN 'Perlu diperiksa (bentrok dengan tautan lain)' "
-                "ELSE 'Perlu diperiksa' END END")
+    """SQL expression over pair_scores ⟕ pair_decisions ⨝ candidate_pairs columns."""
+    decision = ("CASE coalesce(decision, 'no_link') WHEN 'link' THEN 'Ditautkan' "
+                "WHEN 'review' THEN CASE WHEN conflict THEN 'Perlu diperiksa (bentrok dengan tautan lain)' "
+                "ELSE 'Perlu diperiksa' END ELSE 'Tidak ditautkan' END")
     parts = " || '; ' || ".join(_part(c) for c in COMPARISONS)
     rules = " ".join(f"WHEN {_quote(r.name)} THEN {_quote(r.description)}" for r in BLOCKING_RULES)
     return (f"{decision} || ', peluang ' || replace(printf('%.1f', 100 * probability), '.', ',') || '%. ' "

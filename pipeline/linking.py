@@ -1,8 +1,9 @@
 """The linking stage: blocking -> comparison levels -> model -> decisions -> explained links.
 
 Input tables: residents, memberships. Output tables:
-- `links`: one row per link or review pair, with every comparison's level and weight, the blocking
-  rule, the probability and the explanation sentence;
+- `scored_pairs`: every link, review pair and near miss (probability >= NEAR_MISS_PROBABILITY), with
+  every comparison's level and weight, the blocking rule, the probability and the explanation;
+- `links`: the links and review pairs among them;
 - `member_outcomes`: one row per membership: linked, review or unlinked;
 - `blocking_stats`, and `link_model` (the trained parameters as JSON, also in `LinkingResult`).
 """
@@ -24,7 +25,11 @@ from pipeline.config import LinkingConfig
 from pipeline.explain import explanation_sql, level_label_sql
 from pipeline.model import ModelParams, score_pairs, train
 
-__all__ = ["LinkingResult", "link"]
+__all__ = ["LinkingResult", "link", "NEAR_MISS_PROBABILITY"]
+
+# Pairs this likely or more are kept (with their explanation) even when not linked, so an auditor
+# can see the memberships a resident nearly matched.
+NEAR_MISS_PROBABILITY = 0.001
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +93,22 @@ def _links_table(con: duckdb.DuckDBPyConnection) -> None:
     labels = ", ".join(f"{level_label_sql(c)} AS {c.name}_level" for c in COMPARISONS)
     weights = ", ".join(f"round(w_{c.name}, 3) AS {c.name}_weight" for c in COMPARISONS)
     con.execute(f"""
-    CREATE OR REPLACE TABLE links AS
-    SELECT d.member_id, m.kpj, d.resident_id, r.nik AS resident_nik, d.decision, d.conflict, c.rule,
+    CREATE OR REPLACE TABLE scored_pairs AS
+    SELECT s.member_id, m.kpj, s.resident_id, r.nik AS resident_nik, coalesce(d.decision, 'no_link') AS decision,
+        coalesce(d.conflict, FALSE) AS conflict, c.rule,
         round(s.probability, 6) AS probability, round(s.match_weight, 3) AS match_weight,
         {labels}, {weights}, round(s.tf_name, 3) AS name_tf_adjustment,
         {explanation_sql()} AS explanation
-    FROM pair_decisions d
-    JOIN pair_scores s USING (member_id, resident_id)
+    FROM pair_scores s
+    LEFT JOIN pair_decisions d USING (member_id, resident_id)
     JOIN candidate_pairs c USING (member_id, resident_id)
-    JOIN memberships m ON m.member_id = d.member_id
-    JOIN residents r ON r.resident_id = d.resident_id
-    ORDER BY d.member_id, d.resident_id
+    JOIN memberships m ON m.member_id = s.member_id
+    JOIN residents r ON r.resident_id = s.resident_id
+    WHERE d.decision IS NOT NULL OR s.probability >= {NEAR_MISS_PROBABILITY}
+    ORDER BY s.member_id, s.resident_id
     """)
+    con.execute("CREATE OR REPLACE TABLE links AS SELECT * FROM scored_pairs WHERE decision <> 'no_link' "
+                "ORDER BY member_id, resident_id")
     con.execute("""
     CREATE OR REPLACE TABLE member_outcomes AS
     SELECT m.member_id,

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from pipeline.dates import WHITESPACE, strip_sql
 from pipeline.reference import PROVINCE_CODES
 
 __all__ = ["NikParse", "parse_nik", "nik_prepare_sql", "nik_sql", "NIK_STATUSES"]
@@ -32,7 +33,7 @@ NIK_STATUSES = (
 
 _SCIENTIFIC = r"^[0-9]([.,][0-9]+)?[eE][+]?[0-9]+$"
 _FLOAT_SUFFIX = r"[.,]0+$"
-_SEPARATORS = r"[\s.\-/]"
+_SEPARATORS = f"[{WHITESPACE}.\\-/]"  # [\s.\-/] with Python's \s, spelled so RE2 reads it the same way
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def parse_nik(text: str | None, *, stated_birth_year: int | None = None, ref_yea
 
 def nik_prepare_sql(column: str) -> dict[str, str]:
     """Step 1 of 2: helper columns (trimmed text, digits, numeric provenance, date fields)."""
-    raw = f"trim(ltrim(trim(coalesce({column}, '')), ''''))"
+    raw = strip_sql(f"ltrim({strip_sql(f'coalesce({column}, {chr(39) * 2})')}, '''')")
     digits = f"regexp_replace(regexp_replace({raw}, '{_FLOAT_SUFFIX}', ''), '{_SEPARATORS}', '', 'g')"
 
     def two(start: int) -> str:

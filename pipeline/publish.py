@@ -4,7 +4,8 @@ the `latest` link is swapped with one `os.replace`, so readers see the old publi
 one, never half of one. Same inputs and config give byte-identical data files.
 
 Layout of a publication root:
-    <root>/<publication id>/coverage.parquet, links.parquet, review.parquet, candidates.parquet,
+    <root>/<publication id>/coverage.parquet, links.parquet, pairs.parquet (links, review pairs and
+        near misses, for auditors), review.parquet, candidates.parquet,
         candidates.csv, rejects.parquet, kelurahan/<code>-<name>.xlsx, config.resolved.json,
         model.json, manifest.json
     <root>/latest -> <publication id>
@@ -41,7 +42,8 @@ OUTPUT_QUERIES: dict[str, str] = {
             r.kecamatan_code, r.kecamatan, r.occupation_code, r.occupation, r.occupation_group, r.shdk, r.desil,
             t.age, c.coverage_status, c.coverage_rule, c.linked_memberships, c.kpj, c.segment, c.membership_status,
             c.membership_start, c.membership_end, c.npp, c.employer, c.link_probability, c.link_rule,
-            c.review_pending, t.track, t.track_reason, r.flags, {_PROVENANCE.format(alias='r')}
+            c.review_pending, t.track, t.track_reason, t.is_resident, t.age_eligible, t.works, t.desil_eligible,
+            r.flags, {_PROVENANCE.format(alias='r')}
         FROM residents r JOIN coverage c USING (resident_id) JOIN tracks t USING (resident_id)
         JOIN source_files f ON f.file_id = r.file_id
         ORDER BY r.nik""",
@@ -52,6 +54,13 @@ OUTPUT_QUERIES: dict[str, str] = {
         FROM links l JOIN memberships m USING (member_id) JOIN residents r USING (resident_id)
         JOIN source_files f ON f.file_id = m.file_id JOIN source_files rf ON rf.file_id = r.file_id
         ORDER BY l.kpj, l.resident_nik""",
+    "pairs": f"""
+        SELECT p.* EXCLUDE (member_id, resident_id), m.nik AS member_nik, m.nik_status AS member_nik_status,
+            m.nama AS member_nama, m.birth_date AS member_birth_date, m.status AS membership_status, m.segment,
+            m.employer, {_PROVENANCE.format(alias='m')}
+        FROM scored_pairs p JOIN memberships m USING (member_id)
+        JOIN source_files f ON f.file_id = m.file_id
+        ORDER BY p.resident_nik, p.kpj""",
     "review": f"""
         SELECT l.kpj, m.nik_status AS member_nik_status, m.nik AS member_nik, m.nama AS member_nama,
             m.birth_date AS member_birth_date, m.status AS membership_status, l.resident_nik, r.nama AS resident_nama,

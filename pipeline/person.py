@@ -1,0 +1,129 @@
+"""Why is a person on the list, or not: everything a publication knows about one resident, from the
+source row to the decision (what `ucj explain` prints and the portal shows to auditors).
+
+It reads only the publication's files, never the live warehouse, and looks the NIK up with a bound
+parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeline.errors import UcjError
+from pipeline.publish import latest_publication
+
+__all__ = ["PersonExplanation", "explain_person", "resolve_publication", "render_text"]
+
+
+@dataclass
+class PersonExplanation:
+    publication: dict[str, Any]
+    resident: dict[str, Any]
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    candidate: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"publication": self.publication, "resident": self.resident, "pairs": self.pairs,
+                "candidate": self.candidate}
+
+
+def resolve_publication(path: Path) -> Path:
+    """A publication folder, or a publication root whose `latest` is used."""
+    path = Path(path)
+    if (path / "manifest.json").is_file():
+        return path
+    latest = latest_publication(path)
+    if latest is None:
+        raise UcjError(f"no publication found in {path}", hint="Run the pipeline first, or pass --publication")
+    return latest
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    result = con.execute(sql, params)
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def explain_person(publication: Path, nik: str) -> PersonExplanation:
+    """Everything about the resident with this NIK in `publication` (a folder or a root)."""
+    folder = resolve_publication(publication)
+    digits = re.sub(r"[^0-9]", "", nik or "")
+    if len(digits) != 16:
+        raise UcjError("a NIK has 16 digits", hint="Check the number you typed")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    with duckdb.connect() as con:
+        residents = _rows(con, f"SELECT * FROM read_parquet('{(folder / 'coverage.parquet').as_posix()}') "
+                               "WHERE nik = ?", [digits])
+        if not residents:
+            raise UcjError(f"this NIK is not among the residents of publication {manifest['publication_id']}",
+                           hint="It may have been rejected at ingest: see rejects.parquet, or check the number")
+        pairs = _rows(con, f"SELECT * FROM read_parquet('{(folder / 'pairs.parquet').as_posix()}') "
+                           "WHERE resident_nik = ? ORDER BY probability DESC, kpj", [digits])
+        candidates = _rows(con, f"SELECT * FROM read_parquet('{(folder / 'candidates.parquet').as_posix()}') "
+                                "WHERE nik = ?", [digits])
+    publication_info = {key: manifest.get(key) for key in
+                        ("publication_id", "reference_date", "code_version", "config_sha256", "started_at")}
+    publication_info["path"] = str(folder)
+    return PersonExplanation(publication_info, residents[0], pairs, candidates[0] if candidates else None)
+
+
+_TRACK_WORDS = {
+    "covered": "sudah terlindungi", "out_of_scope": "di luar sasaran", "pro_jkk_jkm": "calon Pro JKK-JKM",
+    "employer_compliance": "kepatuhan pemberi kerja", "reactivation": "aktifkan kembali",
+    "self_enrolment": "daftar mandiri",
+}
+
+
+def render_text(explanation: PersonExplanation) -> str:
+    """Plain text for a terminal, in Indonesian."""
+    r, pub = explanation.resident, explanation.publication
+    yes = {True: "ya", False: "tidak", None: "-"}
+    lines = [
+        f"Publikasi {pub['publication_id']} (tanggal acuan {pub['reference_date']}, "
+        f"kode {(pub['code_version'] or {}).get('commit', '-')}, konfigurasi {str(pub['config_sha256'])[:12]})",
+        "",
+        f"Penduduk: {r['nama']} | NIK {r['nik']} | lahir {r['birth_date']} | {r['sex']} | usia {r['age']}",
+        f"  {r['alamat'] or '-'} RT {r['rt'] or '-'} RW {r['rw'] or '-'}, {r['kelurahan']}, Kec. {r['kecamatan']}",
+        f"  pekerjaan {r['occupation'] or 'tidak dikenal'} ({r['occupation_group']}); hubungan {r['shdk'] or '-'}; "
+        f"desil {r['desil'] if r['desil'] is not None else '-'}",
+        f"  sumber: {r['source_file']} baris {r['source_row']} (sha256 {r['source_sha256'][:12]}…)",
+        "",
+        f"Kepesertaan: {r['coverage_status']} — {r['coverage_rule']}",
+    ]
+    if r["kpj"]:
+        lines.append(f"  KPJ {r['kpj']} ({r['segment'] or '-'}, {r['membership_status']}, "
+                     f"{r['employer'] or 'tanpa pemberi kerja'}), peluang {r['link_probability']:.3f}, "
+                     f"aturan {r['link_rule']}")
+    lines += ["", f"Keanggotaan yang dibandingkan ({len(explanation.pairs)}):"]
+    for p in explanation.pairs:
+        lines.append(f"  - KPJ {p['kpj']} [{p['decision']}] {p['member_nama']} lahir {p['member_birth_date']} "
+                     f"({p['source_file']} baris {p['source_row']})")
+        lines.append(f"    {p['explanation']}")
+    if not explanation.pairs:
+        lines.append("  (tidak ada kepesertaan yang mendekati)")
+    lines += [
+        "",
+        f"Jalur: {_TRACK_WORDS.get(r['track'], r['track'])} — {r['track_reason']}",
+        f"  warga Kota Madiun: {yes[r['is_resident']]}; usia memenuhi: {yes[r['age_eligible']]}; "
+        f"bekerja: {yes[r['works']]}; desil memenuhi Pro JKK-JKM: {yes[r['desil_eligible']]}",
+    ]
+    c = explanation.candidate
+    if c is not None:
+        lines += [
+            f"Prioritas: skor {c['priority_score']} = desil {c['desil_points']} + risiko kerja {c['risk_points']} "
+            f"+ kepala keluarga {c['breadwinner_points']} + anak usia sekolah {c['children_points']} "
+            f"+ usia {c['age_points']}",
+            f"  {c['priority_reason']}",
+            f"  peringkat {c['priority_rank']} di kota, {c['kelurahan_rank']} di kelurahan (jalur {c['track']}); "
+            f"iuran Pemkot Rp {c['yearly_cost_rp']:,}/tahun".replace(f"{c['yearly_cost_rp']:,}",
+                                                                    f"{c['yearly_cost_rp']:,}".replace(",", ".")),
+        ]
+    else:
+        lines.append("Tidak ada di daftar calon.")
+    return "\n".join(lines) + "\n"
