@@ -1,27 +1,40 @@
-"""Asset checks. Blocking checks stop the publication when the data is wrong."""
+"""Asset checks: one per `pipeline.quality.CHECKS` entry. Blocking checks fail with severity ERROR
+and stop everything downstream, so the publication (and `latest`) never sees bad data; the others
+are warnings."""
 
 import dagster as dg
 
-from assets.ingest import rejects
-from assets.resources import DuckDBResource
-from pipeline.clean import reconciliation
+from assets.decisions import candidates
+from assets.ingest import memberships, rejects
+from assets.linking import links
+from assets.resources import PipelineSettings, WarehouseResource
+from pipeline.publish import latest_manifest
+from pipeline.quality import CHECKS, CheckSpec, run_check
 
-__all__ = ["counts_reconcile"]
+__all__ = ["quality_checks", "previous_uncovered"]
+
+_ASSETS = {"rejects": rejects, "memberships": memberships, "links": links, "candidates": candidates}
 
 
-@dg.asset_check(asset=rejects, blocking=True,
-                description="Every input row is used or rejected: rows in = rows used + rows rejected, per file.")
-def counts_reconcile(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse.get_connection() as con:
-        balance = reconciliation(con)
-    unbalanced = [r for r in balance if not r.balanced]
-    return dg.AssetCheckResult(
-        passed=not unbalanced,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=("all files reconcile" if not unbalanced else
-                     "; ".join(f"{r.file_name}: {r.rows_in} rows in, {r.rows_used} used, {r.rows_rejected} rejected"
-                               for r in unbalanced)),
-        metadata={"files": dg.MetadataValue.json([
-            {"file": r.file_name, "rows_in": r.rows_in, "used": r.rows_used, "rejected": r.rows_rejected}
-            for r in balance])},
-    )
+def previous_uncovered(settings: PipelineSettings) -> int | None:
+    """Candidates in the last publication: the baseline of the change checks."""
+    manifest = latest_manifest(settings.publication_dir())
+    return None if manifest is None else manifest["counts"]["candidates"]
+
+
+def _asset_check(spec: CheckSpec) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=_ASSETS[spec.asset], name=spec.name, blocking=spec.blocking,
+                    description=spec.description)
+    def _check(warehouse: WarehouseResource, settings: PipelineSettings) -> dg.AssetCheckResult:
+        with warehouse.get_connection() as con:
+            outcome = run_check(spec, con, settings.config().checks, previous_uncovered(settings))
+        return dg.AssetCheckResult(
+            passed=outcome.passed, description=outcome.message,
+            severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN,
+            metadata={k: dg.MetadataValue.json(v) if isinstance(v, (dict, list)) else v
+                      for k, v in outcome.metadata.items() if v is not None})
+
+    return _check
+
+
+quality_checks = [_asset_check(spec) for spec in CHECKS]

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets.linking import links
-from assets.resources import DuckDBResource, PipelineSettings
+from assets.resources import PipelineSettings, WarehouseResource, transient_failures
 from pipeline.coverage import build_coverage
 from pipeline.priority import build_candidates
 from pipeline.tracks import build_tracks
@@ -15,8 +15,8 @@ GROUP = "decisions"
 
 @dg.asset(group_name=GROUP, deps=[links],
           description="One row per resident: covered, lapsed, other scheme or uncovered, with the membership and rule.")
-def coverage(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    with warehouse.get_connection() as con:
+def coverage(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with transient_failures(context), warehouse.get_connection() as con:
         counts = build_coverage(con)
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(counts.values()),
                                           "by_status": dg.MetadataValue.json(dict(sorted(counts.items())))})
@@ -24,11 +24,11 @@ def coverage(warehouse: DuckDBResource) -> dg.MaterializeResult:
 
 @dg.asset(group_name=GROUP, deps=[coverage],
           description="Every resident's track (with the eligibility reasons) and the prioritised candidate list.")
-def candidates(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+def candidates(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                settings: PipelineSettings) -> dg.MaterializeResult:
     config = settings.config()
     reference_date = settings.reference_date(context)
-    with warehouse.get_connection() as con:
+    with transient_failures(context), warehouse.get_connection() as con:
         tracks = build_tracks(con, config.eligibility, reference_date)
         listed = build_candidates(con, config.priority, config.cost, config.eligibility, reference_date)
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(listed.values()),

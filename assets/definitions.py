@@ -2,23 +2,28 @@
 
 import dagster as dg
 
-from assets import checks, decisions, ingest, linking, publication
-from assets.resources import DuckDBResource, PipelineSettings, project_root
+from assets import automation, decisions, ingest, linking, publication, sources
+from assets.checks import quality_checks
+from assets.resources import PipelineSettings, WarehouseResource, project_root
 
-all_assets = dg.load_assets_from_modules([ingest, linking, decisions, publication])
-all_checks = dg.load_asset_checks_from_modules([checks])
+all_assets = dg.load_assets_from_modules([sources, ingest, linking, decisions, publication])
+all_checks = quality_checks
 
-# The whole graph, as one job: what `ucj run`, the schedule and the sensor launch.
-PIPELINE_JOB = "ucj_pipeline"
-pipeline_job = dg.define_asset_job(PIPELINE_JOB, selection=dg.AssetSelection.all(),
+# The whole graph as one job, on one process so the warehouse lock spans the run: what `ucj run`,
+# the schedule and the sensor launch.
+PIPELINE_JOB = automation.PIPELINE_JOB
+pipeline_job = dg.define_asset_job(PIPELINE_JOB, selection=dg.AssetSelection.all() - dg.AssetSelection.groups("inbox"),
+                                   executor_def=dg.in_process_executor,
                                    description="Ingest, link, decide and publish, end to end.")
 
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
     jobs=[pipeline_job],
+    schedules=[automation.nightly_schedule],
+    sensors=[automation.inbox_sensor],
     resources={
-        "warehouse": DuckDBResource(database=str(project_root() / "data" / "warehouse" / "ucj.duckdb")),
+        "warehouse": WarehouseResource(database=str(project_root() / "data" / "warehouse" / "ucj.duckdb")),
         "settings": PipelineSettings(),
     },
 )

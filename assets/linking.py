@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets.ingest import memberships, residents
-from assets.resources import DuckDBResource, PipelineSettings
+from assets.resources import PipelineSettings, WarehouseResource, transient_failures
 from pipeline.linking import link
 
 __all__ = ["links"]
@@ -12,8 +12,9 @@ __all__ = ["links"]
 @dg.asset(group_name="linking", deps=[residents, memberships],
           description="Register-membership links and review pairs: exact NIK, NIK typos, then fuzzy name and "
                       "birth date, scored by a Fellegi-Sunter model trained on the data.")
-def links(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: PipelineSettings) -> dg.MaterializeResult:
-    with warehouse.get_connection() as con:
+def links(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+          settings: PipelineSettings) -> dg.MaterializeResult:
+    with transient_failures(context), warehouse.get_connection() as con:
         result = link(con, settings.config().linking, progress=context.log.info)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": sum(result.decisions.values()),

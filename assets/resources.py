@@ -1,17 +1,24 @@
-"""Resources: the DuckDB warehouse and the run settings (input files, output folder, config file)."""
+"""Resources: the DuckDB warehouse (one writer at a time) and the run settings (input files, output
+folder, config file)."""
 
+import contextlib
 import os
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
+from filelock import FileLock, Timeout
+from pydantic import PrivateAttr
 
 from pipeline.config import Config, load_config
 from pipeline.inbox import scan_inbox
 
-__all__ = ["PipelineSettings", "DuckDBResource", "project_root", "JAKARTA", "REFERENCE_DATE_TAG"]
+__all__ = ["PipelineSettings", "WarehouseResource", "project_root", "transient_failures", "JAKARTA",
+           "REFERENCE_DATE_TAG"]
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 REFERENCE_DATE_TAG = "ucj/reference_date"
@@ -20,6 +27,40 @@ REFERENCE_DATE_TAG = "ucj/reference_date"
 def project_root() -> Path:
     """Where dagster.yaml and data/ live: $UCJ_HOME, else the checkout this package is in."""
     return Path(os.environ.get("UCJ_HOME") or Path(__file__).resolve().parents[1])
+
+
+class WarehouseResource(DuckDBResource):
+    """The DuckDB warehouse, held by one run at a time: a run takes an inter-process lock when it
+    starts and keeps it to the end, so concurrent runs (a nightly run and a `ucj run`) queue instead
+    of failing on DuckDB's file lock or interleaving their tables. The lock dies with its process."""
+
+    lock_timeout_seconds: float = 6 * 3600
+    _lock: FileLock | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(f"{self.database}.lock")
+        try:
+            lock.acquire(timeout=1)
+        except Timeout:
+            context.log.info("another run holds the warehouse; waiting for it to finish")
+            lock.acquire(timeout=self.lock_timeout_seconds)
+        self._lock = lock
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+@contextlib.contextmanager
+def transient_failures(context: dg.AssetExecutionContext, max_retries: int = 3) -> Iterator[None]:
+    """Retry a step with exponential backoff (5 s, 10 s, 20 s) on I/O failures (disk, file system,
+    DuckDB I/O); bad data fails at once, since running it again would fail the same way."""
+    try:
+        yield
+    except (duckdb.IOException, TimeoutError, BlockingIOError, InterruptedError) as exc:
+        raise dg.RetryRequested(max_retries=max_retries, seconds_to_wait=5 * 2 ** context.retry_number) from exc
 
 
 class PipelineSettings(dg.ConfigurableResource):
@@ -41,13 +82,16 @@ class PipelineSettings(dg.ConfigurableResource):
     def inputs(self) -> tuple[list[Path], list[Path]]:
         if self.register_files or self.member_files:
             return [self._path(p) for p in self.register_files], [self._path(p) for p in self.member_files]
-        inbox = scan_inbox(self._path(self.inbox_dir))
+        inbox = scan_inbox(self.inbox())
         return inbox.register, inbox.members
+
+    def inbox(self) -> Path:
+        return self._path(self.inbox_dir)
 
     def publication_dir(self) -> Path:
         return self._path(self.publication_root)
 
-    def reference_date(self, context: dg.AssetExecutionContext) -> date:
+    def reference_date(self, context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> date:
         """The config's reference date, else the run's tag, else today in Jakarta: one date per run."""
         configured = self.config().eligibility.reference_date
         if configured is not None:

@@ -6,7 +6,8 @@ one, never half of one. Same inputs and config give byte-identical data files.
 Layout of a publication root:
     <root>/<publication id>/coverage.parquet, links.parquet, pairs.parquet (links, review pairs and
         near misses, for auditors), review.parquet, candidates.parquet,
-        candidates.csv, rejects.parquet, kelurahan/<code>-<name>.xlsx, config.resolved.json,
+        candidates.csv, changes.parquet/.csv (who entered or left the list since the previous
+        publication, and why), rejects.parquet, kelurahan/<code>-<name>.xlsx, config.resolved.json,
         model.json, manifest.json
     <root>/latest -> <publication id>
 """
@@ -17,10 +18,11 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,10 @@ from pipeline.errors import PublishError
 from pipeline.officer_xlsx import write_kelurahan_workbooks
 from pipeline.warehouse import scalar
 
-__all__ = ["Publication", "publish", "latest_publication", "OUTPUT_QUERIES"]
+__all__ = ["Publication", "publish", "latest_publication", "latest_manifest", "prune_publications",
+           "OUTPUT_QUERIES"]
+
+_PUBLICATION_ID = re.compile(r"^(\d{8}T\d{6})(-.*)?$")
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +85,8 @@ OUTPUT_QUERIES: dict[str, str] = {
         FROM candidates k JOIN residents r USING (resident_id) JOIN coverage c USING (resident_id)
         JOIN source_files f ON f.file_id = r.file_id
         ORDER BY k.track, k.priority_rank""",
+    "changes": """
+        SELECT * FROM changes ORDER BY change, kelurahan_code, nik""",
     "rejects": """
         SELECT j.role, f.file_name AS source_file, j.source_row, j.reason_code, j.reason, j.column_name,
             f.sha256 AS source_sha256
@@ -131,14 +138,16 @@ def publish(
     final = root / publication_id
     if final.exists():
         raise PublishError(f"publication {publication_id} already exists in {root}")
+    for stale in root.glob(".staging-*"):  # left by a killed run (one writer at a time holds the lock)
+        shutil.rmtree(stale, ignore_errors=True)
     staging = root / f".staging-{publication_id}"
-    shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
         counts: dict[str, int] = {}
         for name, query in OUTPUT_QUERIES.items():
             counts[name] = _copy(con, query, staging / f"{name}.parquet", "parquet")
         _copy(con, OUTPUT_QUERIES["candidates"], staging / "candidates.csv", "csv")
+        _copy(con, OUTPUT_QUERIES["changes"], staging / "changes.csv", "csv")
         workbooks = write_kelurahan_workbooks(con, staging / "kelurahan", created=created,
                                               nik_visible_digits=nik_visible_digits)
         for name, document in extra_files.items():
@@ -148,6 +157,7 @@ def publish(
         for name, rows in counts.items():
             outputs[f"{name}.parquet"]["rows"] = rows
         outputs["candidates.csv"]["rows"] = counts["candidates"]
+        outputs["changes.csv"]["rows"] = counts["changes"]
         for name, rows in workbooks.items():
             outputs[f"kelurahan/{name}"]["rows"] = rows
         _write_json(staging / "manifest.json", {**manifest, "publication_id": publication_id, "outputs": outputs})
@@ -174,3 +184,29 @@ def latest_publication(root: Path) -> Path | None:
     """The folder `root/latest` points at, or None when nothing was published yet."""
     link = Path(root) / "latest"
     return link.resolve() if link.exists() else None
+
+
+def latest_manifest(root: Path) -> dict[str, Any] | None:
+    """The manifest of the latest publication, or None."""
+    folder = latest_publication(root)
+    if folder is None or not (folder / "manifest.json").is_file():
+        return None
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+def prune_publications(root: Path, *, retention_days: int, now: datetime) -> list[str]:
+    """Delete dated publications older than `retention_days` (personal data is not kept forever);
+    the one `latest` points at is always kept. Returns the deleted ids."""
+    keep = latest_publication(root)
+    cutoff = now.replace(tzinfo=None) - timedelta(days=retention_days)
+    deleted = []
+    for folder in sorted(Path(root).iterdir()):
+        match = _PUBLICATION_ID.match(folder.name)
+        if not folder.is_dir() or folder.is_symlink() or match is None or folder.resolve() == keep:
+            continue
+        if datetime.strptime(match.group(1), "%Y%m%dT%H%M%S") < cutoff:
+            shutil.rmtree(folder)
+            deleted.append(folder.name)
+    if deleted:
+        log.info("retention: deleted %d publications older than %d days", len(deleted), retention_days)
+    return deleted

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.changes import build_changes
 from pipeline.clean import build_rejects, clean_members, clean_register
 from pipeline.config import Config
 from pipeline.coverage import build_coverage
@@ -55,5 +56,6 @@ def run_engine(con: duckdb.DuckDBPyConnection, *, register: list[Path], members:
     build_coverage(con)
     build_tracks(con, config.eligibility, reference_date)
     build_candidates(con, config.priority, config.cost, config.eligibility, reference_date)
+    build_changes(con, None, None, config.eligibility)  # no previous publication to compare with
     lap("decide")
     return EngineRun(linking, seconds)

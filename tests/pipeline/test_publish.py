@@ -97,3 +97,16 @@ def test_officer_workbook_is_filterable_text_and_masked(engine: duckdb.DuckDBPyC
         for row in rows:
             nik = row[2]
             assert isinstance(nik, str) and len(nik) == 16 and nik.endswith("****") and nik[:12].isdigit()
+
+
+def test_retention_deletes_old_publications_but_never_latest(tmp_path: Path) -> None:
+    from pipeline.publish import prune_publications
+
+    root = tmp_path / "published"
+    for name in ("20250101T010000-aaaa", "20251201T010000-bbbb", "20251231T010000-cccc", "notes"):
+        (root / name).mkdir(parents=True)
+    (root / "latest").symlink_to("20250101T010000-aaaa")  # an old publication that is still latest
+    deleted = prune_publications(root, retention_days=30, now=datetime(2026, 1, 5, 12, 0))
+    assert deleted == ["20251201T010000-bbbb"]
+    assert sorted(p.name for p in root.iterdir()) == ["20250101T010000-aaaa", "20251231T010000-cccc",
+                                                      "latest", "notes"]
