@@ -30,7 +30,8 @@ import pyarrow as pa
 from pipeline.comparisons import COMPARISONS, NAME, Comparison, levels_sql
 from pipeline.warehouse import scalar
 
-__all__ = ["ModelParams", "train", "score_pairs", "em", "TRAINING_SESSIONS"]
+__all__ = ["ModelParams", "train", "score_pairs", "em", "TRAINING_SESSIONS", "reference_bayes_factor",
+           "reference_posteriors"]
 
 log = logging.getLogger(__name__)
 
@@ -248,3 +249,32 @@ def _implied_prior(con: duckdb.DuckDBPyConnection, pi: float, residents: int) ->
     members = scalar(con, "SELECT count(*) FROM memberships")
     total = scalar(con, f"SELECT sum(probability) FROM ({_posterior_sql(pi, residents)})") or 0.0
     return float(min(max(total / max(members, 1), 0.01), 0.99))
+
+
+def reference_bayes_factor(levels: dict[str, int], name_tf: float, name_tf_shorter: float, params: ModelParams,
+                           comparisons: tuple[Comparison, ...] = COMPARISONS) -> float:
+    """Plain-Python log2 Bayes factor of one pair: the slow, obvious version of `score_pairs`'s SQL,
+    for tests. `levels` maps comparison name -> level index (-1 = not comparable)."""
+    total = 0.0
+    for c in comparisons:
+        level = levels[c.name]
+        if level < 0:
+            continue
+        weights = params.weights[c.name]
+        if c.given is not None:
+            other = next(o for o in comparisons if o.name == c.given.comparison)
+            other_level = levels[other.name]
+            if other_level >= 0 and other.levels[other_level].label in c.given.levels:
+                weights = params.weights_given[c.name]
+        total += weights[level]
+        if c.name == "name" and c.levels[level].tf_adjusted:
+            tf = name_tf_shorter if c.levels[level].label in ("subset", "one_word") else name_tf
+            total += min(math.log2(params.name_u_exact / tf), params.tf_cap_bits)
+    return total
+
+
+def reference_posteriors(bayes_factors: dict[int, float], pi: float, residents: int) -> dict[int, float]:
+    """Posterior of each candidate resident of one membership (resident id -> log2 Bayes factor)."""
+    scaled = {r: (pi / residents) * 2.0 ** w for r, w in bayes_factors.items()}
+    denominator = (1.0 - pi) + sum(scaled.values())
+    return {r: v / denominator for r, v in scaled.items()}

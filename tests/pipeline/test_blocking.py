@@ -1,0 +1,65 @@
+"""Candidate generation: NIK typos find their resident, exact NIKs with agreeing names settle a
+membership, and each pair is counted once, under the first rule that found it."""
+
+from datetime import date
+
+import pytest
+
+from pipeline.blocking import build_candidate_pairs
+from tests.pipeline.linking_fixtures import warehouse_with
+
+OWNER = ("3577014305900001", "SITI AMINAH", date(1990, 5, 3), "3577010101150003")
+NEIGHBOUR = ("3577014305900002", "SUMARNI", date(1990, 5, 3))  # same day, next serial
+OTHER_DAY = ("3577031708850001", "BAMBANG", date(1985, 8, 17))
+
+
+def _pairs(member: tuple, residents: tuple = (OWNER, NEIGHBOUR, OTHER_DAY)) -> dict[int, str]:
+    con = warehouse_with([member], list(residents))
+    build_candidate_pairs(con)
+    return dict(con.execute("SELECT resident_id, rule FROM candidate_pairs WHERE member_id = 1").fetchall())
+
+
+# The owner's stated birth date was corrected after the NIK was issued, so no birth-date rule can
+# find her: each NIK rule has to do it alone.
+CORRECTED = ("3577014305900001", "SITI AMINAH", date(1990, 6, 13), "3577010101150003")
+
+
+@pytest.mark.parametrize("member_nik, rule", [
+    ("3577014305900001", "nik_exact"),
+    ("3577014305900101", "nik_one_digit"),  # substitution in the serial
+    ("3577014305910001", "nik_one_digit"),  # substitution in the year
+    ("3577014305090001", "nik_transposed"),  # 9 and 0 swapped
+    ("3577014305900000.0", "nik_first15"),  # Excel: digit 16 zeroed
+    ("3577010101150003", "nik_is_kk"),
+])
+def test_nik_typos_reach_their_resident(member_nik: str, rule: str) -> None:
+    pairs = _pairs((member_nik, "SITI AMINAH", None), (CORRECTED, OTHER_DAY))
+    assert pairs.get(1) == rule
+
+
+def test_missing_nik_is_found_by_birth_date_and_by_name_with_a_wrong_year() -> None:
+    assert _pairs((None, "SITI AMINAH", date(1990, 5, 3)))[1] == "birth_date"
+    assert _pairs((None, "SITI AMINAH", date(1991, 5, 3)))[1] == "name_birth_year"
+    assert _pairs((None, "SITI AMINAH", date(1990, 3, 5)))[1] == "birth_date"  # day and month swapped
+
+
+def test_exact_nik_with_agreeing_name_settles_the_membership() -> None:
+    neighbour = ("3577014305900011", "SUMARNI", date(1991, 1, 1))  # a serial one digit away, date corrected
+    assert _pairs(("3577014305900001", "Hj. Siti Aminah", None), (OWNER, neighbour)) == {1: "nik_exact"}
+    # The same neighbour is a candidate as soon as the name disagrees.
+    assert _pairs(("3577014305900001", "BAMBANG", None), (OWNER, neighbour)) == {1: "nik_exact", 2: "nik_one_digit"}
+
+
+def test_exact_nik_with_another_name_keeps_looking() -> None:
+    # A typo that landed on the neighbour's NIK: the owner must still be a candidate.
+    pairs = _pairs(("3577014305900002", "SITI AMINAH", date(1990, 5, 3)))
+    assert pairs[2] == "nik_exact" and pairs[1] in {"birth_date", "nik_one_digit"}
+
+
+def test_pairs_are_counted_once_under_the_first_rule() -> None:
+    con = warehouse_with([("3577014305900001", "SITI AMINAH", date(1990, 5, 3)),
+                          (None, "SUMARNI", date(1990, 5, 3))], [OWNER, NEIGHBOUR, OTHER_DAY])
+    stats = dict(build_candidate_pairs(con))
+    total = con.execute("SELECT count(*), count(DISTINCT (member_id, resident_id)) FROM candidate_pairs").fetchall()[0]
+    assert total[0] == total[1] == sum(stats.values())
+    assert stats["nik_exact"] == 1 and stats["birth_date"] == 3

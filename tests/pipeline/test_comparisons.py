@@ -1,0 +1,76 @@
+"""Comparison levels, table-driven: one membership against one resident, the level each comparison
+lands on. The first true level wins, so each row also pins the precedence."""
+
+from datetime import date
+
+import pytest
+
+from pipeline.comparisons import COMPARISONS, levels_sql, prepare_link_tables, register_functions
+from tests.pipeline.linking_fixtures import warehouse_with
+
+NIK = "3577014305900001"  # woman born 03-05-1990, Kartoharjo
+BORN = date(1990, 5, 3)
+
+
+def _levels(member: tuple, resident: tuple) -> dict[str, str]:
+    con = warehouse_with([member], [resident])
+    register_functions(con)
+    prepare_link_tables(con)
+    con.execute("CREATE TABLE pairs AS SELECT 1 AS member_id, 1 AS resident_id")
+    row = con.execute(f"SELECT {', '.join('g_' + c.name for c in COMPARISONS)} FROM ({levels_sql('pairs')})").fetchall()[0]
+    return {c.name: ("null" if g < 0 else c.levels[g].label) for c, g in zip(COMPARISONS, row, strict=True)}
+
+
+@pytest.mark.parametrize("member_nik, resident_kk, expected", [
+    (NIK, None, "exact"),
+    ("3577014305900002", None, "one_digit"),  # serial typo
+    ("3577024305900001", None, "one_digit"),  # region typo
+    ("3577014305910001", None, "date_digit"),  # a typo in the birth-date digits
+    ("3577014350900001", None, "date_digit"),  # adjacent digits swapped inside the date
+    ("3577010305900001", None, "one_digit"),  # the day without +40 (sex) is not a date typo
+    ("3577014305900000.0", None, "first15"),  # Excel zeroed digit 16
+    ("3.57701E+15", None, "prefix"),
+    ("3.57702E+15", None, "different"),
+    ("3577010101150003", "3577010101150003", "is_kk"),  # the family's KK number typed as NIK
+    ("3519036010850004", None, "different"),
+    (None, None, "null"),
+])
+def test_nik_levels(member_nik: str | None, resident_kk: str | None, expected: str) -> None:
+    levels = _levels((member_nik, "SITI AMINAH", BORN), (NIK, "SITI AMINAH", BORN, resident_kk))
+    assert levels["nik"] == expected
+
+
+@pytest.mark.parametrize("member_name, resident_name, expected", [
+    ("Hj. Siti Aminah, S.Pd.", "SITI AMINAH", "exact"),
+    ("AMINAH SITI", "SITI AMINAH", "exact"),
+    ("SOEKARNO", "SUKARNO", "exact"),
+    ("SITI AMINAG", "SITI AMINAH", "one_typo"),
+    ("SITI AMINAH", "SITI AMINAH LESTARI", "subset"),
+    ("SITI", "SITI AMINAH", "one_word"),
+    ("SRI WAHYUNINGSIH", "SRI WAHYUNI", "near"),
+    ("DEWI SARTIKA PUTRI", "DWI SARTIKA", "similar"),
+    ("BAMBANG", "SITI AMINAH", "different"),
+    ("", "SITI AMINAH", "null"),
+])
+def test_name_levels(member_name: str, resident_name: str, expected: str) -> None:
+    levels = _levels((NIK, member_name, BORN), (NIK, resident_name, BORN))
+    assert levels["name"] == expected
+
+
+@pytest.mark.parametrize("member_nik, member_birth, resident_birth, expected", [
+    (None, BORN, BORN, "exact"),
+    (None, date(1990, 3, 5), BORN, "swapped"),
+    (None, date(1991, 5, 3), BORN, "year_off_one"),
+    (None, date(1990, 5, 4), BORN, "one_field"),
+    (None, date(1990, 6, 3), BORN, "one_field"),
+    (None, date(1985, 1, 1), BORN, "different"),
+    (None, None, BORN, "null"),
+    ("3577014305900002", None, BORN, "nik_date"),  # no stated date: the member's NIK date matches
+    ("3577014305900002", date(1990, 1, 1), BORN, "nik_date"),  # stated date wrong, NIK date right
+    (NIK, None, BORN, "null"),  # equal NIKs: their date is no second piece of evidence
+    (NIK, date(1990, 5, 4), BORN, "one_field"),  # equal NIKs, stated dates compared as stated
+])
+def test_birth_date_levels(member_nik: str | None, member_birth: date | None, resident_birth: date,
+                           expected: str) -> None:
+    levels = _levels((member_nik, "SITI AMINAH", member_birth), (NIK, "SITI AMINAH", resident_birth))
+    assert levels["birth_date"] == expected
