@@ -6,6 +6,7 @@ All of it is SQL over the raw tables; reference tables come from `pipeline.refer
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,7 +31,7 @@ REJECT_REASONS: dict[str, tuple[str | None, str]] = {
     "kelurahan_unknown": ("kelurahan", "kelurahan is not one of the 27 kelurahan of Kota Madiun"),
     "kelurahan_kecamatan_mismatch": ("kecamatan", "this kelurahan name is not in the given kecamatan "
                                                   "(a village of the same name outside Kota Madiun?)"),
-    "duplicate_row": (None, "exact copy of an earlier row"),
+    "duplicate_row": (None, "exact copy of another row, which is kept"),
     "duplicate_nik": ("nik", "NIK already used by an earlier register row with other details"),
     "kpj_missing": ("kpj", "KPJ (participant number) is empty or not a number"),
     "status_unknown": ("status", "status is neither active nor non-active (see [ingest] status values)"),
@@ -61,6 +62,16 @@ def _load_reference(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     con.executemany("INSERT INTO ref_shdk VALUES (?, ?)", sorted(SHDK.items()))
     con.execute("CREATE OR REPLACE TABLE ref_shdk_key (k VARCHAR, code INTEGER)")
     con.executemany("INSERT INTO ref_shdk_key VALUES (?, ?)", sorted(shdk_keys.items()))
+
+
+def _digits_sql(column: str) -> str:
+    """The digits of a code, without the ".0" of a spreadsheet number cell."""
+    return f"regexp_replace(regexp_replace(trim(coalesce({column}, '')), '[.,]0+$', ''), '[^0-9]', '', 'g')"
+
+
+def _status_key(value: str) -> str:
+    """A status value as compared: upper case, letters and digits only (as `status_key` in SQL)."""
+    return re.sub(r"[^A-Z0-9]", "", value.upper())
 
 
 def _py_key(text: str) -> str:
@@ -95,9 +106,9 @@ def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
                  THEN 'L'
                  WHEN upper(trim(coalesce(jenis_kelamin, ''))) IN ('P', 'PR', 'PEREMPUAN', 'WANITA', 'F', '2') THEN 'P'
             END AS stated_sex,
-            regexp_replace(coalesce(kelurahan, ''), '[^0-9]', '', 'g') AS kel_digits,
+            {_digits_sql('kelurahan')} AS kel_digits,
             {_key_sql('kelurahan', 'KELURAHAN|KEL|DESA|DS')} AS kel_key,
-            regexp_replace(coalesce(kecamatan, ''), '[^0-9]', '', 'g') AS kec_digits,
+            {_digits_sql('kecamatan')} AS kec_digits,
             {_key_sql('kecamatan', 'KECAMATAN|KEC')} AS kec_key,
             {_code_or_key_join('o', 'pekerjaan', 'ref_occupation_key', 89)} AS occupation_code,
             {_code_or_key_join('s', 'shdk', 'ref_shdk_key', 11)} AS shdk_code,
@@ -110,7 +121,7 @@ def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
     LEFT JOIN ref_kelurahan k
       ON (length(p.kel_digits) = 10 AND p.kel_digits = k.code)
       OR (length(p.kel_digits) <> 10 AND p.kel_key = k.name_key
-          AND (p.kec_key IS NULL OR p.kec_key = k.kec_key
+          AND ((p.kec_key IS NULL AND length(p.kec_digits) <> 6) OR p.kec_key = k.kec_key
                OR (length(p.kec_digits) = 6 AND p.kec_digits = k.kecamatan_code)))
     """)
     base = """CASE
@@ -135,7 +146,7 @@ def _judge(con: duckdb.DuckDBPyConnection, source: str, target: str, base_reason
     CREATE OR REPLACE TABLE {target} AS
     WITH a AS (SELECT *, {base_reason} AS base_code FROM {source})
     SELECT a.* EXCLUDE (base_code), coalesce(base_code, CASE
-        WHEN row_number() OVER (PARTITION BY base_code IS NULL, {all_fields} ORDER BY file_id, source_row) > 1
+        WHEN row_number() OVER (PARTITION BY base_code IS NULL, {all_fields} ORDER BY {key_order}) > 1
             THEN 'duplicate_row'
         WHEN row_number() OVER (PARTITION BY base_code IS NULL, {key} ORDER BY {key_order}) > 1 THEN '{key_code}'
     END) AS reject_code
@@ -147,8 +158,8 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, ref_year: int
     prepared = nik_prepare_sql("m.nik")
     nik = nik_sql(stated_birth_date="birth_date", ref_year=ref_year)
     status_key = "regexp_replace(upper(coalesce(status, '')), '[^A-Z0-9]', '', 'g')"
-    active = ", ".join(f"'{v}'" for v in config.ingest.active_status_values)
-    inactive = ", ".join(f"'{v}'" for v in config.ingest.inactive_status_values)
+    active = ", ".join(f"'{_status_key(v)}'" for v in config.ingest.active_status_values)
+    inactive = ", ".join(f"'{_status_key(v)}'" for v in config.ingest.inactive_status_values)
     segment_key = "regexp_replace(upper(coalesce(segmen, '')), '[^A-Z]', '', 'g')"
     kpj = "regexp_replace(regexp_replace(trim(coalesce(kpj, '')), '[.,]0+$', ''), '[^0-9]', '', 'g')"
     con.execute(f"""

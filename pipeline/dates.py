@@ -16,6 +16,10 @@ __all__ = ["DATE_FORMATS", "WHITESPACE", "parse_date", "date_sql", "strip_sql"]
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _SERIAL = r"^[0-9]{1,5}([.,][0-9]+)?$"
+# Only ASCII digits in these shapes reach strptime: the two strptimes differ beyond them (Python takes
+# other scripts' digits and a space-padded day, DuckDB skips trailing whitespace).
+_SHAPE = r"^([0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4}|[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})$"
+_TIME = r"[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?$"
 _LOW, _HIGH = date(1900, 1, 1), date(2100, 12, 31)
 # What Python's str.strip() and \s remove (Unicode whitespace, e.g. a no-break space), as a character
 # class body both Python and RE2 read: RE2's \s is ASCII only and DuckDB's trim() removes only spaces.
@@ -38,11 +42,11 @@ def parse_date(text: str | None) -> date | None:
     t = (text or "").strip()
     if not t:
         return None
-    t = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", t)
+    t = re.sub(_TIME, "", t)
     parsed: date | None = None
-    if re.match(_SERIAL, t):
+    if re.fullmatch(_SERIAL, t):  # fullmatch: Python's $ also matches before a final newline, RE2's does not
         parsed = _EXCEL_EPOCH + timedelta(days=int(float(t.replace(",", "."))))
-    else:
+    elif re.fullmatch(_SHAPE, t):
         for fmt in DATE_FORMATS:
             try:
                 parsed = datetime.strptime(t, fmt).date()
@@ -56,9 +60,9 @@ def parse_date(text: str | None) -> date | None:
 
 def date_sql(column: str) -> str:
     """A DATE expression (NULL when unparseable) over the raw text column."""
-    t = f"regexp_replace({strip_sql(f'coalesce({column}, {chr(39) * 2})')}, '[ T][0-9]{{1,2}}:[0-9]{{2}}(:[0-9]{{2}}([.][0-9]+)?)?$', '')"
+    t = f"regexp_replace({strip_sql(f'coalesce({column}, {chr(39) * 2})')}, '{_TIME}', '')"
     tries = ", ".join(f"try_strptime({t}, '{fmt}')" for fmt in DATE_FORMATS)
     serial = (f"CASE WHEN regexp_matches({t}, '{_SERIAL}') THEN DATE '1899-12-30' + "
               f"CAST(floor(CAST(replace({t}, ',', '.') AS DOUBLE)) AS INTEGER) END")
-    parsed = f"coalesce({serial}, CAST(coalesce({tries}) AS DATE))"
+    parsed = f"coalesce({serial}, CASE WHEN regexp_matches({t}, '{_SHAPE}') THEN CAST(coalesce({tries}) AS DATE) END)"
     return f"(CASE WHEN ({parsed}) BETWEEN DATE '{_LOW}' AND DATE '{_HIGH}' THEN ({parsed}) END)"

@@ -39,29 +39,38 @@ def _spaced(alternatives: str) -> str:
     return alternatives.replace(" ", "  ")
 
 
+def _token_rules(after: str = "") -> tuple[NameRule, ...]:
+    # Whole-token rules. They run again after the spelling rules, which can make a title, a degree or a
+    # Muhammad form of a token ("Nj." -> "NY", "S.Th." -> "S T", "Mochamat" -> "MOHAMAT"): so the key
+    # of a key is the key.
+    return (
+        NameRule(f"bin/binti and the father's name{after}", r" (BIN|BINTI|BT) .*$", ""),
+        NameRule(f"degrees after the name{after}", rf"( ({_spaced(_DEGREES)}) )+$", ""),
+        NameRule(f"titles before the name{after}", rf"^( ({_PRE_TITLES}) )+", ""),
+        NameRule(f"Muhammad and its abbreviations{after}", rf" ({_MUHAMMAD}) ", " MUHAMAD "),
+    )
+
+
 NAME_RULES: tuple[NameRule, ...] = (
-    NameRule("degrees after a comma", r",.*$", ""),
+    NameRule("degrees after a comma", r"(?s),.*$", ""),  # (?s): up to the end even across a line break
     NameRule("apostrophes", r"['`\x{2019}\x{2018}]", ""),
     NameRule("punctuation and digits to spaces", r"[^A-Z]+", " "),
     NameRule("trim", r"^ +| +$", ""),
     NameRule("each token its own spaces", r" ", "  "),
     NameRule("pad", r"^(.*)$", r" \1 "),
-    NameRule("titles before the name", rf"^( ({_PRE_TITLES}) )+", ""),
-    NameRule("degrees after the name", rf"( ({_spaced(_DEGREES)}) )+$", ""),
-    NameRule("bin/binti and the father's name", r" (BIN|BINTI|BT) .*$", ""),
-    NameRule("Muhammad and its abbreviations", rf" ({_MUHAMMAD}) ", " MUHAMMAD "),
-    NameRule("ST. is Siti", r"^ ST ", " SITI "),
+    *_token_rules(),
+    # Spelling. Each rule's output must not form an earlier rule's pattern, hence Q first, the '+'
+    # (repeated letters) and sy/sh together.
+    NameRule("q -> k", r"Q", "K"),
     NameRule("old spelling oe -> u", r"OE", "U"),
     NameRule("old spelling tj -> c", r"TJ", "C"),
     NameRule("old spelling dj -> j", r"DJ", "J"),
     NameRule("j and y collapse (sj/sy, nj/ny, j/y)", r"J", "Y"),
-    NameRule("sy -> s", r"SY", "S"),
-    NameRule("sh -> s", r"SH", "S"),
-    NameRule("ch/kh -> h", r"[CK]H", "H"),
-    NameRule("dh -> d", r"DH", "D"),
-    NameRule("th -> t", r"TH", "T"),
-    NameRule("ie -> i", r"IE", "I"),
-    NameRule("q -> k", r"Q", "K"),
+    NameRule("ch/kh -> h", r"[CK]+H+", "H"),
+    NameRule("sy/sh -> s", r"S[HY]+", "S"),
+    NameRule("dh -> d", r"DH+", "D"),
+    NameRule("th -> t", r"TH+", "T"),
+    NameRule("ie -> i", r"IE+", "I"),
     NameRule("v -> f", r"V", "F"),
     NameRule("doubled letters A-I", r"(A)A+|(B)B+|(C)C+|(D)D+|(E)E+|(F)F+|(G)G+|(H)H+|(I)I+",
              r"\1\2\3\4\5\6\7\8\9"),
@@ -69,9 +78,15 @@ NAME_RULES: tuple[NameRule, ...] = (
              r"\1\2\3\4\5\6\7\8\9"),
     NameRule("doubled letters S-Z", r"(S)S+|(T)T+|(U)U+|(V)V+|(W)W+|(X)X+|(Y)Y+|(Z)Z+", r"\1\2\3\4\5\6\7\8"),
     NameRule("final h dropped", r"([A-Z])H ", r"\1 "),
+    *_token_rules(" (after spelling)"),
+    NameRule("ST. is Siti", r"^ ST ", " SITI "),
     NameRule("single spaces", r" +", " "),
     NameRule("trim again", r"^ +| +$", ""),
 )
+
+# Upper-casing agrees between Python and DuckDB only in ASCII (Python: "ß" -> "SS", "ﬁ" -> "FI"), so
+# other characters become spaces first, as nearly all of them would after upper-casing anyway.
+_NOT_ASCII = r"[^\x00-\x7F\x{2018}\x{2019}]"
 
 
 def _python_pattern(pattern: str) -> str:
@@ -80,6 +95,7 @@ def _python_pattern(pattern: str) -> str:
 
 
 _COMPILED = tuple((re.compile(_python_pattern(r.pattern)), r.replacement) for r in NAME_RULES)
+_NOT_ASCII_RE = re.compile(_python_pattern(_NOT_ASCII))
 
 
 def _expand(match: re.Match[str], replacement: str) -> str:
@@ -95,7 +111,7 @@ def name_key(name: str | None) -> str:
     >>> name_key("MOCH. DJOKO TJAHJONO"), name_key("Muhamad Joko Cahyono")
     ('MUHAMAD YOKO CAHYONO', 'MUHAMAD YOKO CAHYONO')
     """
-    s = (name or "").upper()
+    s = _NOT_ASCII_RE.sub(" ", name or "").upper()
     for pattern, replacement in _COMPILED:
         s = pattern.sub(lambda m, r=replacement: _expand(m, r), s)
     return s
@@ -108,7 +124,7 @@ def sorted_key(name: str | None) -> str:
 
 def name_key_sql(column: str) -> str:
     """The DuckDB expression computing `name_key` over a text column."""
-    expr = f"upper(coalesce({column}, ''))"
+    expr = f"upper(regexp_replace(coalesce({column}, ''), '{_NOT_ASCII}', ' ', 'g'))"
     for rule in NAME_RULES:
         pattern = rule.pattern.replace("'", "''")
         replacement = rule.replacement.replace("'", "''")

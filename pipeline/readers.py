@@ -24,6 +24,7 @@ __all__ = ["SourceFile", "describe", "iter_rows", "decode_text", "cell_text"]
 log = logging.getLogger(__name__)
 
 _DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_LINES = 20  # as many as the header search of pipeline.ingest looks at
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,9 @@ def decode_text(data: bytes, file: str) -> tuple[str, str]:
                          file=file, row=row)
 
 
-def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in _DELIMITERS}
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter used most in the first lines (a title line above the header may hold none)."""
+    counts = {d: sum(line.count(d) for line in lines) for d in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
 
@@ -105,8 +107,8 @@ def _sniff_delimiter(first_line: str) -> str:
 def _csv_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
     text, encoding = decode_text(source.path.read_bytes(), source.name)
     log.info("reading %s as CSV (%s)", source.name, encoding)
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line))
+    first_lines = text.split("\n", _SNIFF_LINES)[:_SNIFF_LINES]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_lines))
     try:
         for number, row in enumerate(reader, start=1):
             yield number, row

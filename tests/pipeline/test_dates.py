@@ -1,0 +1,134 @@
+"""pipeline.dates: every accepted format case by case, and `date_sql` against `parse_date` (Hypothesis)."""
+
+from __future__ import annotations
+
+import doctest
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pipeline.dates
+from pipeline.dates import DATE_FORMATS, date_sql, parse_date
+
+MAY3 = date(1990, 5, 3)
+
+CASES: list[tuple[str, str | None, date | None]] = [
+    ("DD-MM-YYYY (day first)", "03-05-1990", MAY3),
+    ("DD/MM/YYYY", "03/05/1990", MAY3),
+    ("DD.MM.YYYY", "03.05.1990", MAY3),
+    ("YYYY-MM-DD", "1990-05-03", MAY3),
+    ("YYYY/MM/DD", "1990/05/03", MAY3),
+    ("unpadded day and month", "3-5-1990", MAY3),
+    ("unpadded ISO", "1990-5-3", MAY3),
+    ("padding around", "  03-05-1990\t", MAY3),
+    ("12th of a month, not December", "12-01-1990", date(1990, 1, 12)),
+    ("ISO date-time with T", "1990-05-03T10:15:00", MAY3),
+    ("date-time with a space", "1990-05-03 10:15", MAY3),
+    ("date-time with fractions", "1990-05-03 10:15:00.123456", MAY3),
+    ("day-first date-time", "03-05-1990 7:05:00", MAY3),
+    ("Excel serial", "32996", MAY3),
+    ("Excel serial from a number cell", "32996.0", MAY3),
+    ("Excel serial with a time fraction", "32996.75", MAY3),
+    ("Excel serial with a comma decimal", "32996,5", MAY3),
+    ("first serial in range", "2", date(1900, 1, 1)),
+    ("31 February", "31-02-1990", None),
+    ("30 February ISO", "1990-02-30", None),
+    ("29 February of a leap year", "29-02-2000", date(2000, 2, 29)),
+    ("29 February of 1900", "29-02-1900", None),
+    ("month 13", "01-13-1990", None),
+    ("day 32", "32-01-1990", None),
+    ("before 1900", "31-12-1899", None),
+    ("after 2100", "01-01-2101", None),
+    ("last day in range", "31-12-2100", date(2100, 12, 31)),
+    ("year 0001", "0001-01-01", None),
+    ("serial 0 (1899-12-30)", "0", None),
+    ("serial beyond 2100", "99999", None),
+    ("two-digit year", "03-05-90", None),
+    ("five-digit year", "03-05-19900", None),
+    ("month name", "03 Mei 1990", None),
+    ("time zone suffix", "1990-05-03T10:15:00+07:00", None),
+    ("text", "tidak tahu", None),
+    ("digits of another script", "\u0661\u0669\u0669\u0660-05-03", None),
+    ("space-padded day", "1990-05- 3", None),
+    ("line break before a time", "32996\n 10:15", None),
+    ("line break before a time after a date", "03-05-1990\n 10:15", None),
+    ("empty", "", None),
+    ("blank", "   ", None),
+    ("None", None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_parse_date(text: str | None, expected: date | None) -> None:
+    assert parse_date(text) == expected
+
+
+def test_docstring_examples() -> None:
+    assert doctest.testmod(pipeline.dates).failed == 0
+
+
+def _sql_dates(con: duckdb.DuckDBPyConnection, texts: list[str | None]) -> list[date | None]:
+    con.register("raw_dates", pa.table({"i": pa.array(range(len(texts)), pa.int32()),
+                                        "t": pa.array(texts, pa.string())}))
+    try:
+        return [r[0] for r in con.execute(f"SELECT {date_sql('t')} FROM raw_dates ORDER BY i").fetchall()]
+    finally:
+        con.unregister("raw_dates")
+
+
+def test_sql_agrees_on_the_table(con: duckdb.DuckDBPyConnection) -> None:
+    got = _sql_dates(con, [c[1] for c in CASES])
+    assert [(c[0], g) for c, g in zip(CASES, got, strict=True) if g != c[2]] == []
+
+
+_SPACES = " \t\n\r\x0b\u00a0\u2028\u3000"
+
+
+_DIGITS = str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
+
+
+@st.composite
+def date_text(draw: st.DrawFn) -> str:
+    """A date written in one of the accepted forms, valid or not, with the clutter exports add."""
+    kind = draw(st.sampled_from([*DATE_FORMATS, "serial"]))
+    if kind == "serial":
+        text = str(draw(st.integers(0, 120_000)))
+        if draw(st.booleans()):
+            text += draw(st.sampled_from(".,")) + str(draw(st.integers(0, 999)))
+    else:
+        year = draw(st.integers(1890, 2110) | st.integers(0, 99_999))
+        month, day = draw(st.integers(0, 13)), draw(st.integers(0, 32))
+        pad = draw(st.sampled_from(["", "0", " ", "00"]))
+        values = {"%d": f"{day:{pad}2d}" if pad else str(day), "%m": f"{month:{pad}2d}" if pad else str(month),
+                  "%Y": f"{year:04d}"}
+        text = kind
+        for directive, value in values.items():
+            text = text.replace(directive, value)
+        if draw(st.integers(0, 9)) == 0:  # a mixed-up separator
+            at = draw(st.integers(0, len(text) - 1))
+            text = text[:at] + draw(st.sampled_from("-/. ")) + text[at + 1:]
+    suffix = draw(st.sampled_from(["", " 10:15", "T10:15:00", " 7:05:09.25", "T23:59:59.999999", " 10", ":00",
+                                   "\n 10:15", "\t10:15"]))
+    text += suffix
+    if draw(st.integers(0, 9)) == 0:  # digits of another script
+        text = text.translate(_DIGITS)
+    spaces = st.text(alphabet=_SPACES, max_size=2)
+    return draw(spaces) + text + draw(spaces)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(st.none() | date_text() | st.text(max_size=20)
+                      | st.text(alphabet="0123456789-/.,: T", max_size=20), min_size=1, max_size=60))
+def test_sql_agrees_with_parse_date(duck: duckdb.DuckDBPyConnection, texts: list[str | None]) -> None:
+    assert _sql_dates(duck, texts) == [parse_date(t) for t in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.none() | st.text() | date_text())
+def test_parse_date_never_raises_and_stays_in_range(text: str | None) -> None:
+    parsed = parse_date(text)
+    assert parsed is None or date(1900, 1, 1) <= parsed <= date(2100, 12, 31)

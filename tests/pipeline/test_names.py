@@ -1,0 +1,246 @@
+"""pipeline.names: one row per normalisation rule, spelling pairs, and the SQL key against the Python key."""
+
+from __future__ import annotations
+
+import doctest
+import re
+
+import duckdb
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pipeline.names
+from pipeline.names import NAME_RULES, NameRule, _expand, _python_pattern, name_key, name_key_sql, sorted_key
+
+# One row per rule: (rule label, name, key). The input needs that rule: without it the key differs.
+RULE_ROWS: list[tuple[str, str, str]] = [
+    ("degrees after a comma", "Budi Santoso, Ketua RT 03", "BUDI SANTOSO"),
+    ("apostrophes", "Ma'ruf Amin", "MARUF AMIN"),
+    ("punctuation and digits to spaces", "Budi.Santoso-2", "BUDI SANTOSO"),
+    ("trim", "  H. Budi", "BUDI"),
+    ("each token its own spaces", "H. Drs. Budi", "BUDI"),
+    ("pad", "H. Budi", "BUDI"),
+    ("bin/binti and the father's name", "Ahmad SH bin Abdullah", "AHMAD"),
+    ("degrees after the name", "Rahmat Hidayat SH", "RAHMAT HIDAYAT"),
+    ("titles before the name", "Hj. Siti Aminah", "SITI AMINA"),
+    ("Muhammad and its abbreviations", "Moch. Yusuf", "MUHAMAD YUSUF"),
+    ("q -> k", "Taufiq", "TAUFIK"),
+    ("old spelling oe -> u", "Soekarno", "SUKARNO"),
+    ("old spelling tj -> c", "Tjahjono", "CAHYONO"),
+    ("old spelling dj -> j", "Djoko", "YOKO"),
+    ("j and y collapse (sj/sy, nj/ny, j/y)", "Joko", "YOKO"),
+    ("ch/kh -> h", "Achmad", "AHMAD"),
+    ("sy/sh -> s", "Syamsul", "SAMSUL"),
+    ("dh -> d", "Ramadhan", "RAMADAN"),
+    ("th -> t", "Fathur", "FATUR"),
+    ("ie -> i", "Arief", "ARIF"),
+    ("v -> f", "Novi", "NOFI"),
+    ("doubled letters A-I", "Saifuddin", "SAIFUDIN"),
+    ("doubled letters J-R", "Ummi Kalsum", "UMI KALSUM"),
+    ("doubled letters S-Z", "Hassan", "HASAN"),
+    ("final h dropped", "Fatimah", "FATIMA"),
+    ("bin/binti and the father's name (after spelling)", "Siti Binthi Umar", "SITI"),
+    ("degrees after the name (after spelling)", "Yohanes Budi S.Th.", "YOHANES BUDI"),
+    ("titles before the name (after spelling)", "Nj. Soemarni", "SUMARNI"),
+    ("Muhammad and its abbreviations (after spelling)", "Mochamat Yusuf", "MUHAMAD YUSUF"),
+    ("ST. is Siti", "St. Aminah", "SITI AMINA"),
+    ("single spaces", "Budi Santoso", "BUDI SANTOSO"),
+    ("trim again", "Budi", "BUDI"),
+]
+
+
+def _apply(rules: tuple[NameRule, ...], name: str) -> str:
+    """The rules applied in order, as `name_key` does (for ASCII names and U+2019)."""
+    s = name.upper()
+    for rule in rules:
+        s = re.sub(_python_pattern(rule.pattern), lambda m, r=rule.replacement: _expand(m, r), s)
+    return s
+
+
+def test_every_rule_has_a_row() -> None:
+    labels = [r.label for r in NAME_RULES]
+    assert len(labels) == len(set(labels))
+    assert sorted(row[0] for row in RULE_ROWS) == sorted(labels)
+
+
+@pytest.mark.parametrize(("label", "name", "key"), RULE_ROWS, ids=[r[0] for r in RULE_ROWS])
+def test_rule(label: str, name: str, key: str) -> None:
+    assert name_key(name) == key
+    assert _apply(NAME_RULES, name) == key
+    assert _apply(tuple(r for r in NAME_RULES if r.label != label), name) != key, "the row does not need its rule"
+
+
+EXAMPLES: list[tuple[str, str]] = [
+    # old spelling
+    ("Soeharto", "SUHARTO"),
+    ("DJUMADI", "YUMADI"),
+    ("Tjiptono", "CIPTONO"),
+    ("Sjarifuddin", "SARIFUDIN"),
+    ("Njoman", "NYOMAN"),
+    ("Chairul Anam", "HAIRUL ANAM"),
+    ("Khairul Anam", "HAIRUL ANAM"),
+    # Muhammad
+    ("M. Ali", "MUHAMAD ALI"),
+    ("MOH. ALI", "MUHAMAD ALI"),
+    ("MOCH. ALI", "MUHAMAD ALI"),
+    ("Muh. Ali", "MUHAMAD ALI"),
+    ("MOCHAMAD ALI", "MUHAMAD ALI"),
+    ("Mochammad Ali", "MUHAMAD ALI"),
+    ("Mukhammad Ali", "MUHAMAD ALI"),
+    ("Muhammad Ali", "MUHAMAD ALI"),
+    ("Ali M.", "ALI MUHAMAD"),
+    # titles before the name
+    ("H. Maidi", "MAIDI"),
+    ("HJ. SITI ROMLAH", "SITI ROMLA"),
+    ("DRS. MAIDI", "MAIDI"),
+    ("Ir. Soekarno", "SUKARNO"),
+    ("PROF. DR. IR. BUDI", "BUDI"),
+    ("Drs. H. Maidi", "MAIDI"),
+    # degrees after the name, with and without commas
+    ("Wahyuni, S.Pd.", "WAHYUNI"),
+    ("Wahyuni S.PD.", "WAHYUNI"),
+    ("Budi, S.E.", "BUDI"),
+    ("Budi S.E.", "BUDI"),
+    ("Sri Lestari, A.Md.", "SRI LESTARI"),
+    ("Sri Lestari A.MD", "SRI LESTARI"),
+    ("Budi, M.M.", "BUDI"),
+    ("Budi M.M.", "BUDI"),
+    ("Drs. H. Maidi, S.H., M.M., M.Pd.", "MAIDI"),
+    ("Budi Santoso S.Pd. M.M.", "BUDI SANTOSO"),
+    # bin / binti
+    ("Ahmad bin Abdullah", "AHMAD"),
+    ("Siti Aminah binti Hasan", "SITI AMINA"),
+    ("AHMAD BT HASAN", "AHMAD"),
+    # apostrophes, straight, back-tick and typographic
+    ("Ma'ruf", "MARUF"),
+    ("Ma\u2019ruf", "MARUF"),
+    ("Ma`ruf", "MARUF"),
+    ("Nu\u2018man", "NUMAN"),
+    # punctuation and spacing
+    ("  budi   santoso  ", "BUDI SANTOSO"),
+    ("BUDI-SANTOSO", "BUDI SANTOSO"),
+    ("Budi_Santoso 2", "BUDI SANTOSO"),
+    ("Budi\tSantoso\n", "BUDI SANTOSO"),
+    ("Budi, S.H.\nM.M.", "BUDI"),
+    # nothing left
+    ("", ""),
+    ("H.", ""),
+    ("123", ""),
+    (", S.Pd", ""),
+]
+
+
+@pytest.mark.parametrize(("name", "key"), EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_examples(name: str, key: str) -> None:
+    assert name_key(name) == key
+
+
+def test_none_is_empty() -> None:
+    assert name_key(None) == "" and sorted_key(None) == ""
+
+
+SAME = [
+    ("Soekarno", "Sukarno"),
+    ("Djoko", "Joko"),
+    ("Tjahjono", "Cahyono"),
+    ("Achmad", "Ahmad"),
+    ("Akhmad", "Ahmad"),
+    ("Sjamsul", "Syamsul"),
+    ("Sjamsul", "Samsul"),
+    ("Saifuddin", "Saifudin"),
+    ("Muhammad Saifuddin", "Moh. Saifudin"),
+    ("H. Moh. Saifuddin", "Muhamad Saifudin"),
+    ("Fatimah", "Fatima"),
+    ("Arief", "Arif"),
+    ("Taufiq", "Taufik"),
+    ("Ramadhan", "Ramadan"),
+    ("Novi", "Nofi"),
+    ("Nyoman", "Njoman"),
+    ("Soedjono", "Sujono"),
+    ("Drs. H. Maidi, S.H., M.M.", "MAIDI"),
+    ("St. Aminah", "Siti Aminah"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), SAME, ids=[f"{a}={b}" for a, b in SAME])
+def test_same_key(a: str, b: str) -> None:
+    assert name_key(a) == name_key(b) != ""
+
+
+DIFFERENT = [
+    ("SRI", "SITI"),
+    ("JOKO", "JOKO SUSILO"),
+    ("Sri Wahyuni", "Siti Wahyuni"),
+    ("Budi", "Budiman"),
+    ("Ahmad", "Mahmud"),
+    ("Agus S.", "Agus"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), DIFFERENT, ids=[f"{a}!={b}" for a, b in DIFFERENT])
+def test_different_key(a: str, b: str) -> None:
+    assert name_key(a) != name_key(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [("Budi Santoso", "Santoso Budi"), ("Sri Wahyuni Lestari", "Lestari Sri Wahyuni"),
+                                      ("Joko Susilo", "SUSILO DJOKO")])
+def test_sorted_key_ignores_word_order(a: str, b: str) -> None:
+    assert name_key(a) != name_key(b)
+    assert sorted_key(a) == sorted_key(b)
+
+
+def test_sorted_key_sorts_tokens() -> None:
+    assert sorted_key("Wahyuni Sri") == "SRI WAHYUNI"
+
+
+def test_docstring_examples() -> None:
+    assert doctest.testmod(pipeline.names).failed == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# The SQL key against the Python key.
+
+def _sql_keys(con: duckdb.DuckDBPyConnection, names: list[str | None]) -> list[str]:
+    con.register("raw_names", pa.table({"i": pa.array(range(len(names)), pa.int32()),
+                                        "nama": pa.array(names, pa.string())}))
+    try:
+        return [r[0] for r in con.execute(f"SELECT {name_key_sql('nama')} FROM raw_names ORDER BY i").fetchall()]
+    finally:
+        con.unregister("raw_names")
+
+
+def test_sql_agrees_on_the_tables(con: duckdb.DuckDBPyConnection) -> None:
+    names = [r[1] for r in RULE_ROWS] + [e[0] for e in EXAMPLES] + [n for pair in SAME + DIFFERENT for n in pair]
+    names.append(None)
+    assert [(n, k) for n, k in zip(names, _sql_keys(con, names), strict=True) if k != name_key(n)] == []
+
+
+_FRAGMENTS = (
+    "H.", "Hj", "HJH", "KH", "Drs", "Ir.", "Prof.", "Ny.", "Nj.", "St.", "S.Pd", "S.H.", "SH", "S.Th", "M.M.", "MM",
+    "A.Md.", ", ", ",", "bin", "binti", "BT", "M.", "Moch", "Mochamat", "MUH", "oe", "dj", "tj", "sj", "nj", "j", "y",
+    "ch", "kh", "sh", "sy", "dh", "th", "ie", "q", "v", "hh", "ss", "ee", "a", "i", "u", "e", "o", "s", "t", "m",
+    "n", "r", "d", "h", "k", "'", "\u2019", "`", " ", "  ", ".", "-", "\n", "\t", "1", "é", "ß", "ﬁ", "\u00a0",
+)
+_NAMES = st.one_of(
+    st.none(),
+    st.text(max_size=30),
+    st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map("".join),
+    st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=3), max_size=8).map(" ".join),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(names=st.lists(_NAMES, min_size=1, max_size=50))
+def test_sql_agrees_with_name_key(duck: duckdb.DuckDBPyConnection, names: list[str | None]) -> None:
+    assert _sql_keys(duck, names) == [name_key(n) for n in names]
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=_NAMES)
+def test_name_key_is_idempotent(name: str | None) -> None:
+    key = name_key(name)
+    assert re.fullmatch(r"([A-Z]+( [A-Z]+)*)?", key)
+    assert name_key(key) == key
+    assert sorted_key(key) == sorted_key(name)
