@@ -32,7 +32,8 @@ REJECT_REASONS: dict[str, tuple[str | None, str]] = {
     "kelurahan_kecamatan_mismatch": ("kecamatan", "this kelurahan name is not in the given kecamatan "
                                                   "(a village of the same name outside Kota Madiun?)"),
     "duplicate_row": (None, "exact copy of another row, which is kept"),
-    "duplicate_nik": ("nik", "NIK already used by an earlier register row with other details"),
+    "duplicate_nik": ("nik", "NIK already used by an earlier register row with other details (after Excel, two "
+                             "NIKs rounded to the same number also collide: export the NIK column as text)"),
     "kpj_missing": ("kpj", "KPJ (participant number) is empty or not a number"),
     "status_unknown": ("status", "status is neither active nor non-active (see [ingest] status values)"),
     "no_identity": ("nik", "neither a usable NIK nor a name with a birth date to link on"),
