@@ -5,6 +5,7 @@
     ucj run --register F --members F [...] --out DIR [--config F]
     ucj eval                                   precision/recall of the list against generated truth
     ucj explain NIK [--publication DIR]        why one resident is or is not on the list
+    ucj serve / ucj users ...                  the officers' portal and its accounts
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from cli.portal import serve, users
 from pipeline.errors import UcjError
 
 __all__ = ["main"]
@@ -183,6 +185,10 @@ def explain(nik: str, publication: Path, as_json: bool) -> None:
         click.echo(json.dumps(explanation.to_dict(), indent=2, default=str, ensure_ascii=False))
     else:
         click.echo(render_text(explanation))
+
+
+main.add_command(serve)
+main.add_command(users)
 
 
 def entry() -> None:

@@ -1,0 +1,157 @@
+"""Downloads of a filtered list: XLSX in the officer workbook format (`pipeline.officer_xlsx`
+columns, a Kelurahan column in front) and CSV for Excel in an Indonesian locale (UTF-8 with BOM, `;`
+between fields, decimal comma). NIKs are masked unless the account allows full NIK; text that a
+spreadsheet would run as a formula is defused. File names are built here from safe parts only.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import xlsxwriter
+
+from pipeline.officer_xlsx import OFFICER_COLUMNS, mask_nik
+from pipeline.tracks import TRACKS
+from portal.candidates import CandidateFilter, export_rows
+from portal.publications import PublicationInfo
+from portal.scope import KELURAHAN_NAMES, Scope
+
+__all__ = ["Export", "EXPORT_COLUMNS", "FORMATS", "build_export", "export_file_name"]
+
+FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "csv": "text/csv; charset=utf-8"}
+
+# candidates.parquet names the joined tables' columns plainly; only the old KPJ is renamed
+_RENAMED = {"kpj": "previous_kpj"}
+
+
+def _on_candidates(expression: str) -> str:
+    """Examples:
+
+    >>> _on_candidates("CASE WHEN c.review_pending THEN 'Ya' ELSE '' END")
+    "CASE WHEN review_pending THEN 'Ya' ELSE '' END"
+    >>> _on_candidates("c.kpj")
+    'previous_kpj'
+    """
+    return re.sub(r"\b[krc]\.(\w+)", lambda m: _RENAMED.get(m.group(1), m.group(1)), expression)
+
+
+EXPORT_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
+    ("Kelurahan", "kelurahan", 18, "text"),
+    *((header, _on_candidates(expr), width, kind) for header, expr, width, kind in OFFICER_COLUMNS),
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Export:
+    file_name: str
+    media_type: str
+    content: bytes
+    rows: int
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def export_file_name(publication: PublicationInfo, scope: Scope, f: CandidateFilter, fmt: str) -> str:
+    """Like `calon-3577011001-20260101T020000-abcd1234.xlsx` or `calon-357701-<publication>-filter.csv`."""
+    if scope.single:
+        area = scope.single
+    elif scope.user.role == "kecamatan" and scope.user.area_code:
+        area = scope.user.area_code
+    else:
+        area = "kota"
+    suffix = "-filter" if f.query_args() else ""
+    name = f"calon-{area}-{publication.publication_id}{suffix}.{fmt}"
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+def _area_title(scope: Scope) -> str:
+    if scope.single:
+        return f"Kel. {KELURAHAN_NAMES[scope.single]}"
+    if scope.user.role == "kecamatan":
+        return scope.user.area_label
+    return "Kota Madiun"
+
+
+def _nik(value: Any, scope: Scope, visible: int) -> str:
+    return str(value) if scope.full_nik else mask_nik(value, visible)
+
+
+def _xlsx(rows: list[tuple[Any, ...]], scope: Scope, visible: int, title: str, created: datetime) -> bytes:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
+                                            "strings_to_formulas": False, "strings_to_urls": False})
+    workbook.set_properties({"title": f"Daftar calon peserta Jamsostek - {title}", "created": created,
+                             "author": "UCJ Kota Madiun"})
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
+    text = workbook.add_format({"num_format": "@"})
+    money = workbook.add_format({"num_format": "#,##0"})
+    sheet = workbook.add_worksheet("Calon peserta")
+    for col, (header, _, width, kind) in enumerate(EXPORT_COLUMNS):
+        sheet.write_string(0, col, header, bold)
+        sheet.set_column(col, col, width, text if kind in ("nik", "text") else None)
+    for r, row in enumerate(rows, start=1):
+        for col, ((_, _, _, kind), value) in enumerate(zip(EXPORT_COLUMNS, row, strict=True)):
+            if value is None:
+                continue
+            if kind == "nik":
+                sheet.write_string(r, col, _nik(value, scope, visible), text)
+            elif kind == "track":
+                sheet.write_string(r, col, TRACKS.get(value, value))
+            elif kind in ("int", "num"):
+                sheet.write_number(r, col, float(value) if isinstance(value, Decimal) else value)
+            elif kind == "rp":
+                sheet.write_number(r, col, value, money)
+            else:
+                sheet.write_string(r, col, str(value), text)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(EXPORT_COLUMNS) - 1)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any, kind: str, scope: Scope, visible: int) -> str:
+    if value is None:
+        return ""
+    if kind == "nik":
+        return _nik(value, scope, visible)
+    if kind == "track":
+        return TRACKS.get(value, value)
+    if kind in ("int", "num", "rp"):
+        return str(value).replace(".", ",")
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _csv(rows: list[tuple[Any, ...]], scope: Scope, visible: int) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([header for header, _, _, _ in EXPORT_COLUMNS])
+    for row in rows:
+        writer.writerow([_csv_cell(value, kind, scope, visible)
+                         for (_, _, _, kind), value in zip(EXPORT_COLUMNS, row, strict=True)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def build_export(publication: PublicationInfo, scope: Scope, f: CandidateFilter, fmt: str) -> Export:
+    """The whole filtered list of the scope as one file."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    rows = export_rows(publication, scope, f, [expr for _, expr, _, _ in EXPORT_COLUMNS])
+    visible = publication.nik_visible_digits
+    if fmt == "xlsx":
+        reference = str(publication.manifest.get("reference_date") or "2000-01-01")
+        content = _xlsx(rows, scope, visible, _area_title(scope), datetime.fromisoformat(reference[:10]))
+    else:
+        content = _csv(rows, scope, visible)
+    return Export(export_file_name(publication, scope, f, fmt), FORMATS[fmt], content, len(rows))
