@@ -53,7 +53,8 @@ def publication(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
         result = publish(con, root, publication_id=publication_id(context), manifest=manifest,
                          extra_files={"config.resolved.json": resolved.to_dict(), "model.json": model},
                          created=datetime.combine(reference_date, datetime.min.time()),
-                         nik_visible_digits=resolved.publication.nik_visible_digits)
+                         nik_visible_digits=resolved.publication.nik_visible_digits,
+                         cost=resolved.cost, reference_date=reference_date)
     deleted = prune_publications(root, retention_days=resolved.publication.retention_days, now=datetime.now(JAKARTA))
     return dg.MaterializeResult(metadata={
         "publication_id": result.publication_id,

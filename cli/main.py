@@ -5,6 +5,7 @@
     ucj run --register F --members F [...] --out DIR [--config F]
     ucj eval                                   precision/recall of the list against generated truth
     ucj explain NIK [--publication DIR]        why one resident is or is not on the list
+    ucj budget --amount RP [--publication DIR] who an APBD amount covers, in priority order
     ucj serve / ucj users ...                  the officers' portal and its accounts
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from cli.budget import budget as budget_command
 from cli.portal import serve, users
 from pipeline.errors import UcjError
 
@@ -187,6 +189,7 @@ def explain(nik: str, publication: Path, as_json: bool) -> None:
         click.echo(render_text(explanation))
 
 
+main.add_command(budget_command)
 main.add_command(serve)
 main.add_command(users)
 

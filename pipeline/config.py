@@ -68,14 +68,30 @@ class EligibilityConfig:
     reference_date: date | None = None
     """Date at which ages are computed; empty = the run date (Asia/Jakarta)."""
     min_age: int = 18
-    """Youngest age (years, inclusive) for the candidate list [U: Madiun BPU criterion 18-65]."""
+    """Youngest age (completed years on the reference date, inclusive) for the candidate list
+    [U: Madiun BPU criterion 18-65]."""
     max_age: int = 65
-    """Oldest age (years, inclusive) for the candidate list."""
+    """Oldest age (completed years on the reference date, inclusive): a person is in scope until the
+    day before their 66th birthday."""
     pro_jkk_jkm_max_desil: int = 5
     """Highest DTSEN desil eligible for Pro JKK-JKM [U: desil 1-5 assumed to replace 'in DTKS']."""
     occupation_groups: dict[str, str] = field(default_factory=dict)
     """Overrides of an occupation's group by code, e.g. {"2": "informal"} to treat housewives as
     informal workers. Groups: informal, formal, other_scheme, not_working."""
+    vulnerable_occupation_codes: list[int] = field(default_factory=lambda: [18])
+    """Occupation codes counted as vulnerable work for Pro JKK-JKM although their group is formal
+    [U: Perda 7/2023 covers the Pemkot's non-ASN staff; domain.md §7 lists 18 KARYAWAN HONORER]."""
+    lapsed_in_pro_jkk_jkm: bool = True
+    """A lapsed (NON AKTIF) worker who meets the Pro JKK-JKM rules goes to the Pro JKK-JKM track (the
+    city pays from now on); false sends them to reactivation [U: policy, domain.md §4.5]."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_age <= self.max_age:
+            raise ConfigError(f"eligibility.min_age ({self.min_age}) must be between 0 and max_age ({self.max_age})")
+        if not 1 <= self.pro_jkk_jkm_max_desil <= 10:
+            raise ConfigError("eligibility.pro_jkk_jkm_max_desil must be a desil 1-10")
+        if any(isinstance(c, bool) or not isinstance(c, int) for c in self.vulnerable_occupation_codes):
+            raise ConfigError("eligibility.vulnerable_occupation_codes must be whole numbers (occupation codes 1-89)")
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,10 @@ class PriorityConfig:
     age_points_per_year_over_40: float = 0.5
     """Points per year of age above 40 (older informal workers have fewer alternatives)."""
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.school_age_min <= self.school_age_max:
+            raise ConfigError("priority.school_age_min must be between 0 and priority.school_age_max")
+
 
 @dataclass(frozen=True)
 class CostConfig:
@@ -103,6 +123,21 @@ class CostConfig:
     """Pro JKK-JKM contribution per BPU worker per month, Rp (JKK 1% of Rp 1,000,000 + JKM Rp 6,800)."""
     months_per_year: int = 12
     """Months of coverage paid per year."""
+    apbd_budget_rp: int = 3_000_000_000
+    """APBD amount (Rp per year) of the budget scenario each publication includes: how many new Pro
+    JKK-JKM candidates it covers in rank order and what is left for CSR. Default: today's Pro JKK-JKM
+    contributions, about Rp 3 bn a year (domain.md §0), as much again for new participants."""
+
+    def __post_init__(self) -> None:
+        if self.bpu_monthly_rp <= 0 or not 1 <= self.months_per_year <= 12:
+            raise ConfigError("cost.bpu_monthly_rp must be positive and cost.months_per_year 1-12")
+        if self.apbd_budget_rp < 0:
+            raise ConfigError("cost.apbd_budget_rp must not be negative")
+
+    @property
+    def yearly_rp(self) -> int:
+        """Contribution per worker per year, Rp."""
+        return self.bpu_monthly_rp * self.months_per_year
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,19 @@
 """Priority of each candidate: a transparent points score, its parts, a one-line Indonesian reason,
 ranks city-wide and within each kelurahan (per track), and the yearly cost to the city.
 
-score = desil_weight x (11 - desil)                       lower desil first
-      + work_risk_weight x work risk of the occupation (0-3)
-      + breadwinner_points if head of the family
-      + school_child_points x min(2, school-age children)   the JKM scholarship reaches two children
-      + age_points_per_year_over_40 x max(0, age - 40)
-Children are counted for heads of family and spouses (their ANAK in the same KK). Ties are broken by
-lower desil, then older age, then NIK, so the order is deterministic.
+score = desil_points        desil_weight x (11 - desil); 0 when the desil is unknown
+      + risk_points         work_risk_weight x work risk of the occupation (0-3, pipeline.reference)
+      + breadwinner_points  breadwinner_points for the head of the family (SHDK KEPALA KELUARGA)
+      + children_points     school_child_points x min(2, school-age children): the JKM scholarship
+                            reaches at most two children (domain.md §4.3)
+      + age_points          age_points_per_year_over_40 x max(0, age - 40)
+Each part is rounded to 2 decimals (DECIMAL), so the parts add up to the score exactly.
+School-age children are the ANAK of the same KK aged school_age_min..school_age_max on the reference
+date, counted for the head of the family and the spouse (SHDK 1-3) only.
+
+Ranks: `priority_rank` within the track city-wide, `kelurahan_rank` within the track and kelurahan;
+both 1..n without gaps. Ties are broken by lower desil, then older age, then NIK (unique), so the
+order depends on the data only, never on input order.
 """
 
 from __future__ import annotations
@@ -17,62 +23,97 @@ from datetime import date
 import duckdb
 
 from pipeline.config import CostConfig, EligibilityConfig, PriorityConfig
-from pipeline.tracks import CANDIDATE_TRACKS
+from pipeline.tracks import CANDIDATE_TRACKS, age_sql
 
-__all__ = ["build_candidates"]
+__all__ = ["build_candidates", "SCHOLARSHIP_CHILDREN", "RANK_ORDER"]
+
+SCHOLARSHIP_CHILDREN = 2
+"""Children the JKM scholarship reaches (Permenaker 5/2021; domain.md §4.3)."""
+
+RANK_ORDER = "priority_score DESC, desil ASC NULLS LAST, age DESC, nik ASC, resident_id ASC"
+"""The total order of candidates within a track (and kelurahan)."""
 
 _RISK_WORDS = {0: "tanpa risiko kerja khusus", 1: "risiko kerja rendah", 2: "risiko kerja sedang",
                3: "risiko kerja tinggi"}
 
 
+def _points(expr: str) -> str:
+    """Points as Indonesian text: 2 decimals at most, trailing zeros dropped, decimal comma."""
+    return f"'+' || replace(rtrim(rtrim(printf('%.2f', {expr}), '0'), '.'), '.', ',')"
+
+
+_RISK_CASE = "CASE work_risk " + " ".join(f"WHEN {k} THEN '{v}'" for k, v in _RISK_WORDS.items()) + " END"
+
+_REASON = f"""'skor ' || replace(rtrim(rtrim(printf('%.2f', priority_score), '0'), '.'), '.', ',') || ' = '
+    || concat_ws(' + ',
+        coalesce('desil ' || desil, 'desil tidak diketahui') || ' (' || {_points('desil_points')} || ')',
+        coalesce({_RISK_CASE}, 'risiko kerja tidak diketahui') || coalesce(', ' || occupation, '')
+            || ' (' || {_points('risk_points')} || ')',
+        CASE WHEN breadwinner_points > 0 THEN 'kepala keluarga (' || {_points('breadwinner_points')} || ')' END,
+        CASE WHEN school_children > 0 THEN school_children || ' anak usia sekolah'
+            || CASE WHEN school_children > {SCHOLARSHIP_CHILDREN} THEN ', dihitung {SCHOLARSHIP_CHILDREN}' ELSE '' END
+            || ' (' || {_points('children_points')} || ')' END,
+        'usia ' || age || ' tahun (' || {_points('age_points')} || ')')"""
+
+_SQL = f"""
+CREATE OR REPLACE TABLE candidates AS
+WITH children AS (
+    SELECT no_kk, count(*) AS school_children
+    FROM residents
+    WHERE shdk_code = 4 AND no_kk IS NOT NULL
+      AND {age_sql('birth_date', '$ref')} BETWEEN $school_age_min AND $school_age_max
+    GROUP BY no_kk
+), base AS (
+    SELECT r.resident_id, r.nik, r.kelurahan_code, r.desil, r.work_risk, r.shdk_code, r.occupation,
+        t.track, t.track_reason, t.age, t.employer_npp, t.employer_name,
+        CASE WHEN r.shdk_code IN (1, 2, 3) THEN coalesce(ch.school_children, 0) ELSE 0 END AS school_children
+    FROM residents r
+    JOIN tracks t USING (resident_id)
+    LEFT JOIN children ch ON ch.no_kk = r.no_kk
+    WHERE list_contains($tracks, t.track)
+), parts AS (
+    SELECT *,
+        CAST(coalesce((11 - desil) * $desil_weight, 0) AS DECIMAL(12, 2)) AS desil_points,
+        CAST(work_risk * $work_risk_weight AS DECIMAL(12, 2)) AS risk_points,
+        CAST(CASE WHEN shdk_code = 1 THEN $breadwinner_points ELSE 0 END AS DECIMAL(12, 2)) AS breadwinner_points,
+        CAST(least(school_children, {SCHOLARSHIP_CHILDREN}) * $school_child_points AS DECIMAL(12, 2))
+            AS children_points,
+        CAST(greatest(age - 40, 0) * $age_points_per_year AS DECIMAL(12, 2)) AS age_points
+    FROM base
+), scored AS (
+    SELECT *, CAST(desil_points + risk_points + breadwinner_points + children_points + age_points
+                   AS DECIMAL(12, 2)) AS priority_score
+    FROM parts
+)
+SELECT resident_id, track, track_reason, age, priority_score, desil_points, risk_points, breadwinner_points,
+    children_points, age_points, school_children, {_REASON} AS priority_reason,
+    row_number() OVER (PARTITION BY track ORDER BY {RANK_ORDER}) AS priority_rank,
+    row_number() OVER (PARTITION BY track, kelurahan_code ORDER BY {RANK_ORDER}) AS kelurahan_rank,
+    CASE WHEN track = 'pro_jkk_jkm' THEN $yearly_cost ELSE 0 END AS yearly_cost_rp,
+    employer_npp, employer_name,
+    CASE WHEN employer_npp IS NOT NULL OR employer_name IS NOT NULL
+         THEN count(*) OVER (PARTITION BY track, employer_npp, employer_name) END AS employer_workers
+FROM scored
+ORDER BY track, priority_rank
+"""
+
+
 def build_candidates(con: duckdb.DuckDBPyConnection, priority: PriorityConfig, cost: CostConfig,
                      eligibility: EligibilityConfig, reference_date: date) -> dict[str, int]:
-    """(Re)create `candidates` (one row per resident in a candidate track); return counts per track."""
+    """(Re)create `candidates` (one row per resident in a candidate track of `tracks`); return counts
+    per track. `eligibility` is accepted for symmetry with `build_tracks` (ages come from `tracks`)."""
     p = priority
-    ref = f"DATE '{reference_date.isoformat()}'"
-    yearly = int(cost.bpu_monthly_rp) * int(cost.months_per_year)
-    risk_words = " ".join(f"WHEN {k} THEN '{v}'" for k, v in _RISK_WORDS.items())
-    tracks = ", ".join(f"'{t}'" for t in CANDIDATE_TRACKS)
-    con.execute(f"""
-    CREATE OR REPLACE TABLE candidates AS
-    WITH children AS (
-        SELECT no_kk, count(*) AS school_children FROM residents
-        WHERE shdk_code = 4 AND date_sub('year', birth_date, {ref}) BETWEEN {int(p.school_age_min)} AND {int(p.school_age_max)}
-          AND no_kk IS NOT NULL
-        GROUP BY 1
-    ), parts AS (
-        SELECT r.resident_id, t.track, t.track_reason, t.age,
-            CASE WHEN r.shdk_code IN (1, 2, 3) THEN coalesce(ch.school_children, 0) ELSE 0 END AS school_children,
-            round(coalesce((11 - r.desil) * {p.desil_weight!r}, 0), 2) AS desil_points,
-            round(r.work_risk * {p.work_risk_weight!r}, 2) AS risk_points,
-            CASE WHEN r.shdk_code = 1 THEN {p.breadwinner_points!r} ELSE 0.0 END AS breadwinner_points,
-            round(greatest(t.age - 40, 0) * {p.age_points_per_year_over_40!r}, 2) AS age_points,
-            r.desil, r.work_risk, r.shdk_code, r.occupation, r.nik, r.kelurahan_code
-        FROM residents r
-        JOIN tracks t USING (resident_id)
-        LEFT JOIN children ch ON ch.no_kk = r.no_kk
-        WHERE t.track IN ({tracks})
-    ), scored AS (
-        SELECT *, round(least(school_children, 2) * {p.school_child_points!r}, 2) AS children_points FROM parts
-    ), totals AS (
-        SELECT *, round(desil_points + risk_points + breadwinner_points + children_points + age_points, 2)
-                  AS priority_score
-        FROM scored
-    )
-    SELECT resident_id, track, track_reason, age, priority_score, desil_points, risk_points, breadwinner_points,
-        children_points, age_points, school_children,
-        concat_ws('; ',
-            'desil ' || coalesce(CAST(desil AS VARCHAR), 'tidak diketahui'),
-            CASE work_risk {risk_words} END || ' (' || lower(occupation) || ')',
-            CASE WHEN shdk_code = 1 THEN 'kepala keluarga' END,
-            CASE WHEN school_children > 0 THEN school_children || ' anak usia sekolah' END,
-            'usia ' || age || ' tahun') AS priority_reason,
-        row_number() OVER (PARTITION BY track ORDER BY priority_score DESC, desil ASC NULLS LAST, age DESC, nik)
-            AS priority_rank,
-        row_number() OVER (PARTITION BY track, kelurahan_code
-                           ORDER BY priority_score DESC, desil ASC NULLS LAST, age DESC, nik) AS kelurahan_rank,
-        CASE WHEN track = 'pro_jkk_jkm' THEN {yearly} ELSE 0 END AS yearly_cost_rp
-    FROM totals
-    ORDER BY track, priority_rank
-    """)
-    return dict(con.execute("SELECT track, count(*) FROM candidates GROUP BY 1").fetchall())
+    con.execute(_SQL, {
+        "ref": reference_date,
+        "tracks": list(CANDIDATE_TRACKS),
+        "school_age_min": int(p.school_age_min),
+        "school_age_max": int(p.school_age_max),
+        "desil_weight": float(p.desil_weight),
+        "work_risk_weight": float(p.work_risk_weight),
+        "breadwinner_points": float(p.breadwinner_points),
+        "school_child_points": float(p.school_child_points),
+        "age_points_per_year": float(p.age_points_per_year_over_40),
+        "yearly_cost": int(cost.bpu_monthly_rp) * int(cost.months_per_year),
+    })
+    rows = con.execute("SELECT track, count(*) FROM candidates GROUP BY 1 ORDER BY 1").fetchall()
+    return {str(track): int(n) for track, n in rows}

@@ -7,7 +7,8 @@ Layout of a publication root:
     <root>/<publication id>/coverage.parquet, links.parquet, pairs.parquet (links, review pairs and
         near misses, for auditors), review.parquet, candidates.parquet,
         candidates.csv, changes.parquet/.csv (who entered or left the list since the previous
-        publication, and why), rejects.parquet, kelurahan/<code>-<name>.xlsx, config.resolved.json,
+        publication, and why), employers.parquet (compliance referrals per employer), rejects.parquet,
+        kelurahan/<code>-<name>.xlsx, budget.json, report.html, report.pdf, config.resolved.json,
         model.json, manifest.json
     <root>/latest -> <publication id>
 """
@@ -22,14 +23,18 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from pipeline.budget import write_budget
+from pipeline.config import CostConfig
 from pipeline.errors import PublishError
 from pipeline.officer_xlsx import write_kelurahan_workbooks
+from pipeline.report import ReportError, write_report
+from pipeline.tracks import EMPLOYER_REFERRALS_QUERY
 from pipeline.warehouse import scalar
 
 __all__ = ["Publication", "publish", "latest_publication", "latest_manifest", "prune_publications",
@@ -47,7 +52,8 @@ OUTPUT_QUERIES: dict[str, str] = {
             r.kecamatan_code, r.kecamatan, r.occupation_code, r.occupation, r.occupation_group, r.shdk, r.desil,
             t.age, c.coverage_status, c.coverage_rule, c.linked_memberships, c.kpj, c.segment, c.membership_status,
             c.membership_start, c.membership_end, c.npp, c.employer, c.link_probability, c.link_rule,
-            c.review_pending, t.track, t.track_reason, t.is_resident, t.age_eligible, t.works, t.desil_eligible,
+            c.review_pending, t.track, t.track_reason, t.out_of_scope_reason, t.is_resident, t.resident_reason,
+            t.age_eligible, t.age_reason, t.works, t.pro_work, t.work_reason, t.desil_eligible, t.desil_reason,
             r.flags, {_PROVENANCE.format(alias='r')}
         FROM residents r JOIN coverage c USING (resident_id) JOIN tracks t USING (resident_id)
         JOIN source_files f ON f.file_id = r.file_id
@@ -81,10 +87,12 @@ OUTPUT_QUERIES: dict[str, str] = {
             c.employer AS previous_employer, c.npp AS previous_npp, c.review_pending, k.track, k.track_reason,
             k.priority_score, k.desil_points, k.risk_points, k.breadwinner_points, k.children_points, k.age_points,
             k.school_children, k.priority_reason, k.priority_rank, k.kelurahan_rank, k.yearly_cost_rp,
+            k.employer_npp, k.employer_name, k.employer_workers,
             {_PROVENANCE.format(alias='r')}
         FROM candidates k JOIN residents r USING (resident_id) JOIN coverage c USING (resident_id)
         JOIN source_files f ON f.file_id = r.file_id
         ORDER BY k.track, k.priority_rank""",
+    "employers": EMPLOYER_REFERRALS_QUERY,
     "changes": """
         SELECT * FROM changes ORDER BY change, kelurahan_code, nik""",
     "rejects": """
@@ -126,11 +134,15 @@ def publish(
     extra_files: dict[str, Any],
     created: datetime,
     nik_visible_digits: int,
+    cost: CostConfig | None = None,
+    reference_date: date | None = None,
     before_latest: Callable[[Path], None] | None = None,
 ) -> Publication:
     """Write a publication under `root` and point `root/latest` at it.
 
-    `extra_files` are JSON documents written beside the data (resolved config, model).
+    `extra_files` are JSON documents written beside the data (resolved config, model). With `cost`,
+    the budget scenario for `cost.apbd_budget_rp` (budget.json) and the summary report
+    (report.html, report.pdf) are part of the publication.
     `before_latest(folder)` runs after everything is written and may raise to keep `latest` as it is.
     """
     root = Path(root)
@@ -152,6 +164,15 @@ def publish(
                                               nik_visible_digits=nik_visible_digits)
         for name, document in extra_files.items():
             _write_json(staging / name, document)
+        warnings: list[str] = []
+        if cost is not None:
+            write_budget(staging, amount_rp=cost.apbd_budget_rp, cost=cost)
+            try:
+                write_report(staging, amount_rp=cost.apbd_budget_rp, cost=cost, publication_id=publication_id,
+                             reference_date=reference_date)
+            except ReportError as exc:  # a missing PDF engine must not stop the night's list
+                log.warning("%s", exc)
+                warnings.append(str(exc))
         outputs = {p.relative_to(staging).as_posix(): {"sha256": _sha256(p), "bytes": p.stat().st_size}
                    for p in sorted(staging.rglob("*")) if p.is_file()}
         for name, rows in counts.items():
@@ -160,7 +181,8 @@ def publish(
         outputs["changes.csv"]["rows"] = counts["changes"]
         for name, rows in workbooks.items():
             outputs[f"kelurahan/{name}"]["rows"] = rows
-        _write_json(staging / "manifest.json", {**manifest, "publication_id": publication_id, "outputs": outputs})
+        _write_json(staging / "manifest.json", {**manifest, "publication_id": publication_id, "outputs": outputs,
+                                                "warnings": warnings})
         staging.rename(final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -1,32 +1,51 @@
 """Eligibility rules and tracks: every register person lands in exactly one track.
 
-Rules (each recorded per person, settings in `[eligibility]`):
-- resident of Kota Madiun by kelurahan code (3577...), never by NIK prefix;
-- age on the reference date within [min_age, max_age] (default 18-65);
-- an occupation that is work: group informal or formal (pipeline.reference.OCCUPATIONS);
-- desil <= pro_jkk_jkm_max_desil (default 5) for Pro JKK-JKM.
+Rules (settings in `[eligibility]`), each recorded per person as a yes/no column and a reason in
+Indonesian (`resident_reason`, `age_reason`, `work_reason`, `desil_reason`):
+- resident: the kelurahan code is one of the 27 Kota Madiun kelurahan (pipeline.reference), never
+  the NIK prefix (domain.md §1.2 rule 6, §9.2);
+- age: completed years on the reference date within [min_age, max_age], both inclusive: a person
+  is 18 from their 18th birthday and stays in scope up to the day before their 66th birthday; a
+  person born on 29 February has birthdays on 1 March in common years;
+- work: the occupation group (pipeline.reference.OCCUPATIONS, overridable) is informal or formal;
+  `pro_work` (Pro JKK-JKM work) is informal work, or a formal occupation listed as vulnerable
+  (`vulnerable_occupation_codes`, default 18 KARYAWAN HONORER);
+- desil: DTSEN desil <= pro_jkk_jkm_max_desil (default 5); an unknown desil does not qualify.
 
 Tracks, first match wins:
-  covered              an active membership: nothing to do
-  out_of_scope         with the reason: under/over age, other scheme (PNS/TNI/POLRI), student,
-                       pensioner, not working, occupation unknown, not a Madiun kelurahan
-  pro_jkk_jkm          informal work, desil within the limit (uncovered or lapsed): the city can pay
-  employer_compliance  formal employee without an active membership: a referral to BPJS TK's
-                       compliance team, grouped by employer when a lapsed membership names one
-  reactivation         lapsed (only NON AKTIF memberships), informal, desil above the limit or unknown
+  covered              an active membership (any segment): nothing to do
+  out_of_scope         with a reason code (`out_of_scope_reason`): not_resident, birth_date_unknown,
+                       under_age, over_age, other_scheme (PNS/TNI/POLRI, officials), student,
+                       pensioner, not_working, occupation_unknown
+  pro_jkk_jkm          Pro JKK-JKM work and desil within the limit; uncovered, or lapsed when
+                       `lapsed_in_pro_jkk_jkm` (default: the city pays for them from now on, their old
+                       KPJ is shown so BPJS TK can reuse it)
+  employer_compliance  formal employee without an active membership: a referral for BPJS TK's
+                       compliance team, grouped by the employer (NPP) of the lapsed membership
+                       where the data has one (`EMPLOYER_REFERRALS_QUERY`)
+  reactivation         lapsed (only NON AKTIF memberships) informal worker not in Pro JKK-JKM
   self_enrolment       uncovered informal worker, desil above the limit or unknown
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import duckdb
 
 from pipeline.config import EligibilityConfig
-from pipeline.reference import KOTA_MADIUN_CODE
+from pipeline.reference import KELURAHAN
 
-__all__ = ["TRACKS", "CANDIDATE_TRACKS", "build_tracks"]
+__all__ = [
+    "TRACKS",
+    "CANDIDATE_TRACKS",
+    "OUT_OF_SCOPE_REASONS",
+    "OCCUPATION_GROUP_WORDS",
+    "EMPLOYER_REFERRALS_QUERY",
+    "build_tracks",
+    "age_sql",
+]
 
 TRACKS: dict[str, str] = {
     "covered": "Sudah terlindungi",
@@ -38,54 +57,165 @@ TRACKS: dict[str, str] = {
 }
 CANDIDATE_TRACKS = ("pro_jkk_jkm", "employer_compliance", "reactivation", "self_enrolment")
 
+OUT_OF_SCOPE_REASONS: dict[str, str] = {
+    "not_resident": "bukan warga Kota Madiun menurut kode kelurahan",
+    "birth_date_unknown": "tanggal lahir tidak diketahui",
+    "under_age": "di bawah usia minimum",
+    "over_age": "di atas usia maksimum",
+    "other_scheme": "PNS/TNI/POLRI/pejabat negara: dijamin Taspen/Asabri",
+    "student": "pelajar/mahasiswa",
+    "pensioner": "pensiunan",
+    "not_working": "tidak bekerja",
+    "occupation_unknown": "pekerjaan tidak diketahui",
+}
+
+OCCUPATION_GROUP_WORDS: dict[str, str] = {
+    "informal": "pekerja informal",
+    "formal": "pekerja penerima upah",
+    "other_scheme": "dijamin skema lain (Taspen/Asabri)",
+    "not_working": "tidak bekerja",
+    "unknown": "pekerjaan tidak diketahui",
+}
+
+# One row per employer (NPP, else the employer's name; NULL = not known) of the workers referred to
+# BPJS TK's compliance team. Aggregates only: the people are in candidates (track employer_compliance).
+EMPLOYER_REFERRALS_QUERY = """
+    SELECT t.employer_npp AS npp, t.employer_name AS employer, count(*) AS workers,
+        count(*) FILTER (WHERE c.coverage_status = 'lapsed') AS lapsed_memberships,
+        count(DISTINCT r.kelurahan_code) AS kelurahan_count,
+        string_agg(DISTINCT r.kelurahan, ', ' ORDER BY r.kelurahan) AS kelurahan,
+        max(c.membership_end) AS last_membership_end
+    FROM tracks t JOIN residents r USING (resident_id) JOIN coverage c USING (resident_id)
+    WHERE t.track = 'employer_compliance'
+    GROUP BY t.employer_npp, t.employer_name
+    ORDER BY t.employer_npp IS NULL AND t.employer_name IS NULL, workers DESC, t.employer_npp NULLS LAST,
+        t.employer_name NULLS LAST"""
+
+
+def _text(value: str) -> str:
+    """A module constant as a SQL string literal (never used for data or settings)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _case(expr: str, mapping: dict[str, str]) -> str:
+    return f"CASE {expr} " + " ".join(f"WHEN {_text(k)} THEN {_text(v)}" for k, v in mapping.items()) + " END"
+
+
+def age_sql(birth_date: str, reference: str) -> str:
+    """Completed years at `reference` (SQL expressions): the birthday itself counts; 29 February
+    birthdays fall on 1 March in common years."""
+    return (f"(year({reference}) - year({birth_date}) - CASE WHEN month({reference}) * 100 + day({reference})"
+            f" < month({birth_date}) * 100 + day({birth_date}) THEN 1 ELSE 0 END)")
+
+
+_FACTS = f"""
+    SELECT r.resident_id, r.kelurahan_code, r.kelurahan, r.occupation_code, r.occupation, r.occupation_group,
+        r.desil, c.coverage_status, c.segment, c.membership_end, c.npp, c.employer,
+        {age_sql('r.birth_date', '$ref')} AS age,
+        coalesce(list_contains($kelurahan_codes, r.kelurahan_code), FALSE) AS is_resident,
+        r.occupation_group IN ('informal', 'formal') AS works,
+        r.occupation_group = 'informal'
+            OR (r.occupation_group = 'formal' AND coalesce(list_contains($vulnerable, r.occupation_code), FALSE))
+            AS pro_work,
+        coalesce(r.desil <= $max_desil, FALSE) AS desil_eligible
+    FROM residents r JOIN coverage c USING (resident_id)"""
+
+_OUT_OF_SCOPE = """CASE
+        WHEN NOT is_resident THEN 'not_resident'
+        WHEN age IS NULL THEN 'birth_date_unknown'
+        WHEN age < $min_age THEN 'under_age'
+        WHEN age > $max_age THEN 'over_age'
+        WHEN occupation_group = 'other_scheme' THEN 'other_scheme'
+        WHEN occupation_group = 'not_working' AND occupation_code = 3 THEN 'student'
+        WHEN occupation_group = 'not_working' AND occupation_code = 4 THEN 'pensioner'
+        WHEN occupation_group = 'not_working' THEN 'not_working'
+        WHEN NOT works THEN 'occupation_unknown'
+    END"""
+
+_TRACK = """CASE
+        WHEN coverage_status = 'covered' THEN 'covered'
+        WHEN scope_problem IS NOT NULL THEN 'out_of_scope'
+        WHEN pro_work AND desil_eligible AND (coverage_status <> 'lapsed' OR $lapsed_pro) THEN 'pro_jkk_jkm'
+        WHEN occupation_group = 'formal' THEN 'employer_compliance'
+        WHEN coverage_status = 'lapsed' THEN 'reactivation'
+        ELSE 'self_enrolment'
+    END"""
+
+_DESIL = "coalesce('desil ' || desil, 'desil tidak diketahui')"
+_WORK = ("CASE WHEN occupation_group = 'formal' AND pro_work THEN 'pekerjaan rentan' ELSE "
+         + _case("occupation_group", OCCUPATION_GROUP_WORDS) + " END"
+         + " || coalesce(' (' || occupation || ')', '')")
+_LAPSED = ("'kepesertaan ' || coalesce(segment || ' ', '') || 'NON AKTIF'"
+           " || coalesce(' sejak ' || strftime(membership_end, '%d-%m-%Y'), '')")
+_EMPLOYER = ("CASE WHEN employer IS NULL AND npp IS NULL THEN 'pemberi kerja belum diketahui' ELSE "
+             "'pemberi kerja terakhir: ' || concat_ws(', ', employer, 'NPP ' || npp) END")
+
+_REASONS = f"""
+    CASE WHEN is_resident THEN 'kelurahan ' || kelurahan || ' (' || kelurahan_code || '), Kota Madiun'
+         ELSE 'kode kelurahan ' || coalesce(kelurahan_code, 'kosong') || ' bukan Kota Madiun' END AS resident_reason,
+    CASE WHEN age IS NULL THEN 'tanggal lahir tidak diketahui'
+         ELSE 'usia ' || age || ' tahun pada ' || strftime($ref, '%d-%m-%Y')
+              || CASE WHEN age_eligible THEN ' (memenuhi ' ELSE ' (di luar ' END || $min_age || '-' || $max_age
+              || ' tahun)' END AS age_reason,
+    {_WORK} AS work_reason,
+    CASE WHEN desil IS NULL THEN 'desil tidak diketahui: tidak memenuhi Pro JKK-JKM'
+         WHEN desil_eligible THEN 'desil ' || desil || ' (Pro JKK-JKM: desil 1-' || $max_desil || ')'
+         ELSE 'desil ' || desil || ', di atas batas Pro JKK-JKM ' || $max_desil END AS desil_reason,
+    CASE track
+        WHEN 'covered' THEN 'memiliki kepesertaan BPJS Ketenagakerjaan aktif'
+            || coalesce(' (' || segment || ')', '')
+        WHEN 'out_of_scope' THEN CASE scope_problem
+            WHEN 'not_resident' THEN 'kode kelurahan ' || coalesce(kelurahan_code, 'kosong') || ' bukan Kota Madiun'
+            WHEN 'birth_date_unknown' THEN 'tanggal lahir tidak diketahui'
+            WHEN 'under_age' THEN 'usia ' || age || ' tahun, di bawah ' || $min_age
+            WHEN 'over_age' THEN 'usia ' || age || ' tahun, di atas ' || $max_age
+            WHEN 'not_working' THEN 'tidak bekerja (' || lower(occupation) || ')'
+            ELSE {_case('scope_problem', OUT_OF_SCOPE_REASONS)} END
+        WHEN 'pro_jkk_jkm' THEN {_WORK} || ', ' || {_DESIL} || ' (batas ' || $max_desil || ')'
+            || CASE WHEN coverage_status = 'lapsed' THEN '; ' || {_LAPSED} || ', didaftarkan lewat Pro JKK-JKM'
+                    ELSE '' END
+        WHEN 'employer_compliance' THEN {_WORK} || ' tanpa kepesertaan aktif'
+            || CASE WHEN coverage_status = 'lapsed' THEN ' (' || {_LAPSED} || ')' ELSE '' END || '; ' || {_EMPLOYER}
+        WHEN 'reactivation' THEN {_LAPSED} || '; ' || {_WORK} || ', ' || {_DESIL}
+            || CASE WHEN desil_eligible AND pro_work THEN ': aktifkan kembali (memenuhi syarat Pro JKK-JKM)'
+                    ELSE ': aktifkan kembali dengan iuran sendiri' END
+        ELSE {_WORK} || ', ' || {_DESIL}
+            || CASE WHEN desil IS NULL THEN '' ELSE ' di atas batas ' || $max_desil END
+            || ': ajak mendaftar mandiri sebagai peserta BPU'
+    END AS track_reason"""
+
+
+def _parameters(config: EligibilityConfig, reference_date: date) -> dict[str, Any]:
+    return {
+        "ref": reference_date,
+        "min_age": int(config.min_age),
+        "max_age": int(config.max_age),
+        "max_desil": int(config.pro_jkk_jkm_max_desil),
+        "kelurahan_codes": [k.code for k in KELURAHAN],
+        "vulnerable": [int(c) for c in config.vulnerable_occupation_codes],
+        "lapsed_pro": bool(config.lapsed_in_pro_jkk_jkm),
+    }
+
 
 def build_tracks(con: duckdb.DuckDBPyConnection, config: EligibilityConfig, reference_date: date) -> dict[str, int]:
-    """(Re)create `tracks` (one row per resident); return counts per track."""
-    ref = f"DATE '{reference_date.isoformat()}'"
-    lo, hi, max_desil = int(config.min_age), int(config.max_age), int(config.pro_jkk_jkm_max_desil)
+    """(Re)create `tracks` (one row per resident of `residents` ⨝ `coverage`); return counts per track."""
     con.execute(f"""
     CREATE OR REPLACE TABLE tracks AS
-    WITH facts AS (
-        SELECT r.resident_id, c.coverage_status,
-            date_sub('year', r.birth_date, {ref}) AS age,
-            starts_with(r.kelurahan_code, '{KOTA_MADIUN_CODE}') AS is_resident,
-            r.occupation_code, r.occupation, r.occupation_group, r.desil, r.kelurahan,
-            r.occupation_group IN ('informal', 'formal') AS works,
-            coalesce(r.desil <= {max_desil}, FALSE) AS desil_eligible
-        FROM residents r JOIN coverage c USING (resident_id)
-    ), judged AS (
-        SELECT *, age BETWEEN {lo} AND {hi} AS age_eligible,
-        CASE
-            WHEN coverage_status = 'covered' THEN 'covered'
-            WHEN NOT is_resident THEN 'out_of_scope'
-            WHEN age < {lo} OR age > {hi} THEN 'out_of_scope'
-            WHEN NOT works THEN 'out_of_scope'
-            WHEN occupation_group = 'informal' AND desil_eligible THEN 'pro_jkk_jkm'
-            WHEN occupation_group = 'formal' THEN 'employer_compliance'
-            WHEN coverage_status = 'lapsed' THEN 'reactivation'
-            ELSE 'self_enrolment'
-        END AS track
+    WITH facts AS ({_FACTS}
+    ), scoped AS (
+        SELECT *, coalesce(age BETWEEN $min_age AND $max_age, FALSE) AS age_eligible,
+            {_OUT_OF_SCOPE} AS scope_problem
         FROM facts
+    ), judged AS (
+        SELECT *, {_TRACK} AS track FROM scoped
     )
-    SELECT resident_id, track, age, age_eligible, is_resident, works, desil_eligible,
-        CASE
-            WHEN track = 'covered' THEN 'memiliki kepesertaan BPJS Ketenagakerjaan aktif'
-            WHEN NOT is_resident THEN 'bukan kelurahan Kota Madiun'
-            WHEN age < {lo} THEN 'usia ' || age || ' tahun, di bawah {lo}'
-            WHEN age > {hi} THEN 'usia ' || age || ' tahun, di atas {hi}'
-            WHEN occupation_group = 'other_scheme' THEN 'PNS/TNI/POLRI/pejabat negara: dijamin Taspen/Asabri'
-            WHEN occupation_code = 3 THEN 'pelajar/mahasiswa'
-            WHEN occupation_code = 4 THEN 'pensiunan'
-            WHEN occupation_group = 'not_working' THEN 'tidak bekerja (' || lower(occupation) || ')'
-            WHEN occupation_group = 'unknown' THEN 'pekerjaan tidak dikenal'
-            WHEN track = 'pro_jkk_jkm' THEN 'pekerja informal, desil ' || desil || ' (batas {max_desil})'
-            WHEN track = 'employer_compliance' THEN 'pekerja penerima upah tanpa kepesertaan aktif'
-            WHEN track = 'reactivation' THEN 'kepesertaan NON AKTIF, desil '
-                 || coalesce(CAST(desil AS VARCHAR), 'tidak diketahui')
-            ELSE 'pekerja informal, desil ' || coalesce(CAST(desil AS VARCHAR), 'tidak diketahui')
-                 || ': mendaftar mandiri'
-        END AS track_reason
+    SELECT resident_id, track, {_REASONS},
+        CASE WHEN track = 'out_of_scope' THEN scope_problem END AS out_of_scope_reason,
+        age, is_resident, age_eligible, works, pro_work, desil_eligible,
+        CASE WHEN track = 'employer_compliance' THEN npp END AS employer_npp,
+        CASE WHEN track = 'employer_compliance' THEN employer END AS employer_name
     FROM judged
     ORDER BY resident_id
-    """)
-    return dict(con.execute("SELECT track, count(*) FROM tracks GROUP BY 1").fetchall())
+    """, _parameters(config, reference_date))
+    rows = con.execute("SELECT track, count(*) FROM tracks GROUP BY 1 ORDER BY 1").fetchall()
+    return {str(track): int(n) for track, n in rows}

@@ -1,0 +1,245 @@
+"""The summary report an official reads: one HTML page and a PDF of it, written into a publication.
+
+It answers the mayor's question from the publication's files only (coverage.parquet,
+candidates.parquet, config.resolved.json, manifest.json when present): who is covered, who is not and
+through which track they can be reached, what Pro JKK-JKM costs, and what an APBD amount buys
+(pipeline.budget). Aggregates only: no NIK, no names.
+
+Charts are matplotlib figures inlined as SVG text (no pyplot, fixed hash salt and metadata), so the
+same publication gives byte-identical HTML; the PDF is WeasyPrint's rendering of that HTML, dated
+with the reference date, so it is byte-identical too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jinja2
+from markupsafe import Markup
+
+from pipeline.budget import (
+    budget_scenario,
+    cost_curve,
+    format_number,
+    format_rupiah,
+    format_rupiah_short,
+)
+from pipeline.config import CostConfig
+from pipeline.errors import UcjError
+from pipeline.report_charts import TRACK_COLORS, TRACK_LABELS, cost_chart, coverage_chart, desil_chart
+from pipeline.tracks import CANDIDATE_TRACKS, OUT_OF_SCOPE_REASONS
+
+__all__ = ["write_report", "render_report_html", "ReportError", "REPORT_HTML", "REPORT_PDF"]
+
+log = logging.getLogger(__name__)
+
+REPORT_HTML = "report.html"
+REPORT_PDF = "report.pdf"
+_TEMPLATES = Path(__file__).with_name("templates")
+_PDF_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+
+_MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+           "Oktober", "November", "Desember")
+
+TRACK_ACTIONS = {
+    "pro_jkk_jkm": "Iuran JKK + JKM dibayar Pemkot (APBD, sisanya CSR); desil 1-{max_desil}, pekerja informal "
+                   "atau rentan, termasuk yang kepesertaannya non aktif.",
+    "employer_compliance": "Pekerja penerima upah tanpa kepesertaan aktif: dirujuk ke tim kepatuhan BPJS "
+                           "Ketenagakerjaan, dikelompokkan per pemberi kerja bila datanya ada.",
+    "reactivation": "Kepesertaan NON AKTIF, desil di atas batas: dihubungi agar mengaktifkan kembali.",
+    "self_enrolment": "Pekerja informal desil di atas batas, belum pernah terdaftar: diajak mendaftar "
+                      "mandiri sebagai peserta BPU.",
+}
+class ReportError(UcjError):
+    """The report could not be written (missing publication files, PDF engine not installed)."""
+
+
+@dataclass(frozen=True)
+class _Publication:
+    folder: Path
+    publication_id: str
+    reference_date: date | None
+    eligibility: dict[str, Any]
+
+
+def _long_date(value: date | None) -> str:
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else "tidak diketahui"
+
+
+def _percent(part: int, whole: int) -> str:
+    return format_number(100 * part / whole, 1) + "%" if whole else "-"
+
+
+def _read_publication(folder: Path, publication_id: str | None, reference_date: date | None) -> _Publication:
+    manifest: dict[str, Any] = {}
+    if (folder / "manifest.json").is_file():
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    config: dict[str, Any] = {}
+    if (folder / "config.resolved.json").is_file():
+        config = json.loads((folder / "config.resolved.json").read_text(encoding="utf-8"))
+    eligibility = config.get("eligibility", {})
+    if reference_date is None:
+        text = manifest.get("reference_date") or eligibility.get("reference_date")
+        reference_date = date.fromisoformat(text) if text else None
+    if publication_id is None:
+        publication_id = manifest.get("publication_id") or folder.name.removeprefix(".staging-")
+    for name in ("coverage.parquet", "candidates.parquet"):
+        if not (folder / name).is_file():
+            raise ReportError(f"{folder / name} not found", hint="Write the report into a complete publication")
+    return _Publication(folder, publication_id, reference_date, eligibility)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    result = con.execute(sql, params)
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def _gather(pub: _Publication) -> dict[str, Any]:
+    coverage = (pub.folder / "coverage.parquet").as_posix()
+    candidates = (pub.folder / "candidates.parquet").as_posix()
+    track_counts = ", ".join(f"count(*) FILTER (WHERE track = '{t}') AS {t}" for t in CANDIDATE_TRACKS)
+    with duckdb.connect() as con:
+        columns = {row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet($p)", {"p": coverage}).fetchall()}
+        status = dict(con.execute("SELECT coverage_status, count(*) FROM read_parquet($p) GROUP BY 1",
+                                  {"p": coverage}).fetchall())
+        tracks = dict(con.execute("SELECT track, count(*) FROM read_parquet($p) GROUP BY 1",
+                                  {"p": coverage}).fetchall())
+        kelurahan = _rows(con, f"""
+            SELECT kelurahan_code, kelurahan, kecamatan, count(*) AS residents,
+                count(*) FILTER (WHERE coverage_status = 'covered') AS covered,
+                count(*) FILTER (WHERE coverage_status = 'lapsed') AS lapsed,
+                count(*) FILTER (WHERE coverage_status = 'uncovered') AS uncovered, {track_counts}
+            FROM read_parquet($p) GROUP BY ALL ORDER BY kelurahan_code""", {"p": coverage})
+        by_desil = _rows(con, """SELECT track, desil, count(*) AS n FROM read_parquet($p)
+                                 GROUP BY ALL ORDER BY track, desil NULLS LAST""", {"p": candidates})
+        employers = _rows(con, """
+            SELECT previous_employer AS employer, previous_npp AS npp, count(*) AS workers
+            FROM read_parquet($p)
+            WHERE track = 'employer_compliance' AND (previous_npp IS NOT NULL OR previous_employer IS NOT NULL)
+            GROUP BY ALL ORDER BY workers DESC, npp, employer LIMIT 10""", {"p": candidates})
+        employer_known = con.execute("""
+            SELECT count(*) FILTER (WHERE previous_npp IS NOT NULL OR previous_employer IS NOT NULL),
+                count(DISTINCT coalesce(previous_npp, previous_employer))
+            FROM read_parquet($p) WHERE track = 'employer_compliance'""", {"p": candidates}).fetchall()[0]
+        out_of_scope: list[tuple[str, int]] = []
+        if "out_of_scope_reason" in columns:
+            counts = dict(con.execute("""SELECT out_of_scope_reason, count(*) FROM read_parquet($p)
+                                         WHERE track = 'out_of_scope' GROUP BY 1""", {"p": coverage}).fetchall())
+            out_of_scope = [(code, int(counts[code])) for code in OUT_OF_SCOPE_REASONS if counts.get(code)]
+    for row in kelurahan:
+        row["candidates"] = sum(row[t] for t in CANDIDATE_TRACKS)
+        row["coverage_pct"] = 100 * row["covered"] / (row["covered"] + row["candidates"]) \
+            if row["covered"] + row["candidates"] else 0.0
+    return {"status": {k: int(v) for k, v in status.items()}, "tracks": {k: int(v) for k, v in tracks.items()},
+            "kelurahan": kelurahan, "by_desil": by_desil, "employers": employers,
+            "employer_known": (int(employer_known[0]), int(employer_known[1])), "out_of_scope": out_of_scope}
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters["angka"] = format_number
+    env.filters["rp"] = format_rupiah
+    env.filters["rp_singkat"] = format_rupiah_short
+    return env
+
+
+def render_report_html(publication_dir: Path, *, amount_rp: int, cost: CostConfig,
+                       publication_id: str | None = None, reference_date: date | None = None) -> str:
+    """The report page for a publication folder, as HTML text (deterministic)."""
+    pub = _read_publication(Path(publication_dir), publication_id, reference_date)
+    data = _gather(pub)
+    scenario = budget_scenario(pub.folder, amount_rp=amount_rp, cost=cost)
+    curve = cost_curve(pub.folder, cost=cost)
+    status, tracks = data["status"], data["tracks"]
+    candidates = sum(tracks.get(t, 0) for t in CANDIDATE_TRACKS)
+    covered = status.get("covered", 0)
+    max_desil = int(pub.eligibility.get("pro_jkk_jkm_max_desil", 5))
+    rules = {"min_age": pub.eligibility.get("min_age", 18), "max_age": pub.eligibility.get("max_age", 65),
+             "max_desil": max_desil}
+    kelurahan_budget = {k.code: k for k in scenario.kelurahan}
+    context = {
+        "publication_id": pub.publication_id,
+        "reference_date": _long_date(pub.reference_date),
+        "reference_iso": pub.reference_date.isoformat() if pub.reference_date else "",
+        "rules": rules,
+        "residents": sum(status.values()),
+        "status": {k: status.get(k, 0) for k in ("covered", "lapsed", "other_scheme", "uncovered")},
+        "candidates": candidates,
+        "coverage_pct": _percent(covered, covered + candidates),
+        "tracks": [{"key": t, "label": TRACK_LABELS[t], "action": TRACK_ACTIONS[t].format(max_desil=max_desil),
+                    "count": tracks.get(t, 0), "color": TRACK_COLORS[t],
+                    "cost": scenario.total_cost_rp if t == "pro_jkk_jkm" else None} for t in CANDIDATE_TRACKS],
+        "out_of_scope_total": tracks.get("out_of_scope", 0),
+        "out_of_scope": [(_scope_label(code, rules), n) for code, n in data["out_of_scope"]],
+        "kelurahan": [{**row, "coverage": format_number(row["coverage_pct"], 1) + "%",
+                       "budget": kelurahan_budget[row["kelurahan_code"]]}
+                      for row in data["kelurahan"] if row["kelurahan_code"] in kelurahan_budget],
+        "by_desil": _desil_table(data["by_desil"]),
+        "employers": data["employers"],
+        "employer_known": data["employer_known"],
+        "employer_track_count": tracks.get("employer_compliance", 0),
+        "scenario": scenario,
+        "charts": {
+            "coverage": Markup(coverage_chart(data["kelurahan"])),
+            "desil": Markup(desil_chart(data["by_desil"], max_desil)),
+            "cost": Markup(cost_chart(curve, scenario)),
+        },
+    }
+    return _environment().get_template("report.html.j2").render(context)
+
+
+def _scope_label(code: str, rules: dict[str, Any]) -> str:
+    if code == "under_age":
+        return f"usia di bawah {rules['min_age']} tahun"
+    if code == "over_age":
+        return f"usia di atas {rules['max_age']} tahun"
+    return OUT_OF_SCOPE_REASONS[code]
+
+
+def _desil_table(by_desil: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    desils = sorted({r["desil"] for r in by_desil}, key=lambda d: (d is None, d or 0))
+    table = []
+    for d in desils:
+        counts = {r["track"]: r["n"] for r in by_desil if r["desil"] == d}
+        table.append({"desil": "tidak diketahui" if d is None else str(d),
+                      "counts": [counts.get(t, 0) for t in CANDIDATE_TRACKS], "total": sum(counts.values())})
+    return table
+
+
+def _write_pdf(html: str, base_url: Path, target: Path) -> None:
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: the Pango libraries are missing
+        raise ReportError(f"cannot load WeasyPrint to write {target.name}: {exc}",
+                          hint=f"Install the Debian packages {_PDF_PACKAGES} (apt-get install {_PDF_PACKAGES}) "
+                               "and `pip install -e .`") from exc
+    weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf(target)
+
+
+def write_report(publication_dir: Path, *, amount_rp: int, cost: CostConfig, publication_id: str | None = None,
+                 reference_date: date | None = None, out_dir: Path | None = None) -> tuple[Path, Path]:
+    """Write `report.html` and `report.pdf` for the publication in `publication_dir` (into `out_dir`,
+    default the publication folder itself); return both paths.
+
+    `publication_id` and `reference_date` default to the publication's manifest.json and
+    config.resolved.json (pass them when writing into a staging folder before the manifest exists).
+    """
+    folder = Path(publication_dir)
+    target = Path(out_dir) if out_dir is not None else folder
+    target.mkdir(parents=True, exist_ok=True)
+    html = render_report_html(folder, amount_rp=amount_rp, cost=cost, publication_id=publication_id,
+                              reference_date=reference_date)
+    html_path, pdf_path = target / REPORT_HTML, target / REPORT_PDF
+    html_path.write_text(html, encoding="utf-8")
+    _write_pdf(html, target, pdf_path)
+    log.info("report written (%d bytes HTML, %d bytes PDF)", html_path.stat().st_size, pdf_path.stat().st_size)
+    return html_path, pdf_path

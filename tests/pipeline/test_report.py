@@ -1,0 +1,139 @@
+"""The summary report renders for a small real publication: the headline numbers in the HTML and the PDF are
+the ones the publication's files give (computed here independently), the output is deterministic, and no
+personal data gets in."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pypdf
+import pytest
+
+from pipeline.config import Config, CostConfig
+from pipeline.publish import publish
+from pipeline.report import REPORT_HTML, REPORT_PDF, render_report_html, write_report
+from pipeline.runner import run_engine
+from pipeline.synthetic import GeneratedFiles
+from pipeline.warehouse import connect
+from tests.conftest import REFERENCE_DATE
+
+YEARLY = 16_800 * 12
+
+
+def dots(n: int) -> str:
+    """Indonesian thousands (written here, not imported, so the test does not share the code under test)."""
+    return f"{n:,}".replace(",", ".")
+
+
+@pytest.fixture(scope="module")
+def folder(small_city: GeneratedFiles, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    config = Config().resolved(REFERENCE_DATE)
+    with connect() as con:
+        run_engine(con, register=[small_city.register], members=list(small_city.members), config=config,
+                   reference_date=REFERENCE_DATE)
+        return publish(con, tmp_path_factory.mktemp("published"), publication_id="20260101T000000-uji",
+                       manifest={"reference_date": REFERENCE_DATE.isoformat()},
+                       extra_files={"config.resolved.json": config.to_dict()}, created=datetime(2026, 1, 1),
+                       nik_visible_digits=12).path
+
+
+@pytest.fixture(scope="module")
+def expected(folder: Path) -> dict[str, int]:
+    coverage, candidates = (folder / "coverage.parquet").as_posix(), (folder / "candidates.parquet").as_posix()
+    with duckdb.connect() as con:
+        one = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
+        numbers = {
+            "residents": one(f"SELECT count(*) FROM '{coverage}'"),
+            "covered": one(f"SELECT count(*) FROM '{coverage}' WHERE coverage_status = 'covered'"),
+            "lapsed": one(f"SELECT count(*) FROM '{coverage}' WHERE coverage_status = 'lapsed'"),
+            "uncovered": one(f"SELECT count(*) FROM '{coverage}' WHERE coverage_status = 'uncovered'"),
+            "candidates": one(f"SELECT count(*) FROM '{candidates}'"),
+            "pro": one(f"SELECT count(*) FROM '{candidates}' WHERE track = 'pro_jkk_jkm'"),
+            "pro_cost": one(f"SELECT sum(yearly_cost_rp) FROM '{candidates}'"),
+            "employer": one(f"SELECT count(*) FROM '{candidates}' WHERE track = 'employer_compliance'"),
+            "self": one(f"SELECT count(*) FROM '{candidates}' WHERE track = 'self_enrolment'"),
+        }
+    numbers["covered_by_amount"] = numbers["pro"] // 2
+    numbers["amount"] = numbers["covered_by_amount"] * YEARLY + 1_000
+    return numbers
+
+
+@pytest.fixture(scope="module")
+def report(folder: Path, expected: dict[str, int]) -> tuple[Path, Path]:
+    return write_report(folder, amount_rp=expected["amount"], cost=CostConfig())
+
+
+def test_html_carries_the_headline_numbers(report: tuple[Path, Path], expected: dict[str, int]) -> None:
+    html = report[0].read_text(encoding="utf-8")
+    assert report[0].name == REPORT_HTML and report[0].parent == report[1].parent
+    assert expected["pro"] > 20 and expected["lapsed"] > 0  # the small city exercises every number
+    cards = {label: n for n, label in re.findall(r'<div class="n">([^<]+)</div><div class="l">([^<]+)</div>', html)}
+    assert cards["penduduk dalam register DTSEN"] == dots(expected["residents"])
+    assert cards["terlindungi: kepesertaan aktif"] == dots(expected["covered"])
+    assert cards["kepesertaan non aktif"] == dots(expected["lapsed"])
+    assert cards["belum pernah terdaftar (semua usia)"] == dots(expected["uncovered"])
+    assert cards["pekerja sasaran belum terlindungi"] == dots(expected["candidates"])
+    assert cards["calon Pro JKK-JKM (desil 1-5)"] == dots(expected["pro"])
+    assert expected["pro_cost"] == expected["pro"] * YEARLY
+    assert f"Rp {dots(expected['pro_cost'])}" in html
+    share = 100 * expected["covered"] / (expected["covered"] + expected["candidates"])
+    assert cards["cakupan pekerja sasaran"] == f"{share:.1f}%".replace(".", ",")
+    covered, remaining = expected["covered_by_amount"], expected["pro"] - expected["covered_by_amount"]
+    assert f"<b>{dots(covered)} calon Pro JKK-JKM</b>" in html
+    assert f"sisa anggaran Rp {dots(1_000)}" in html
+    assert f"<b>{dots(remaining)} calon</b>" in html and f"<b>Rp {dots(remaining * YEARLY)}</b>" in html
+    assert f"<b>Rp {dots(expected['amount'])}</b>" in html
+    for n in (expected["employer"], expected["self"]):
+        assert f'<td class="r">{dots(n)}</td>' in html
+    assert "tanggal acuan 1 Januari 2026" in html and "20260101T000000-uji" in html
+
+
+def test_html_has_three_charts_and_the_kelurahan_table(report: tuple[Path, Path]) -> None:
+    html = report[0].read_text(encoding="utf-8")
+    assert html.count("<svg") == 3
+    for heading in ("Cakupan per kelurahan", "Pekerja sasaran menurut jalur dan desil",
+                    "Kurva biaya Pro JKK-JKM dan anggaran APBD"):
+        assert f"<h2>{heading}</h2>" in html
+    assert html.count("<td>Oro-oro Ombo</td>") == 1 and html.count("<td>Nambangan Kidul</td>") == 1
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # the inline charts do not collide
+
+
+def test_no_personal_data_in_the_report(report: tuple[Path, Path], folder: Path) -> None:
+    html = report[0].read_text(encoding="utf-8")
+    with duckdb.connect() as con:
+        people = con.execute("SELECT nik, nama FROM read_parquet($p) LIMIT 200",
+                             {"p": (folder / "candidates.parquet").as_posix()}).fetchall()
+    assert not re.search(r"\d{16}", html)
+    assert not any(name in html for _, name in people if len(name) > 12)
+
+
+def test_pdf_is_a_valid_document_with_the_headline(report: tuple[Path, Path], expected: dict[str, int]) -> None:
+    pdf = report[1]
+    assert pdf.name == REPORT_PDF and pdf.read_bytes().startswith(b"%PDF-")
+    reader = pypdf.PdfReader(pdf)
+    assert 1 <= len(reader.pages) <= 6
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert dots(expected["residents"]) in text
+    assert dots(expected["pro"]) in text
+    assert "Cakupan Jaminan Sosial Ketenagakerjaan Kota Madiun" in text
+    assert reader.metadata["/CreationDate"].startswith("D:20260101")
+
+
+def test_same_publication_gives_the_same_bytes(folder: Path, report: tuple[Path, Path], expected: dict[str, int],
+                                               tmp_path: Path) -> None:
+    again = write_report(folder, amount_rp=expected["amount"], cost=CostConfig(), out_dir=tmp_path)
+    assert again[0].read_bytes() == report[0].read_bytes()
+    assert again[1].read_bytes() == report[1].read_bytes()
+    other = render_report_html(folder, amount_rp=expected["amount"] + YEARLY, cost=CostConfig())
+    assert other != report[0].read_text(encoding="utf-8")  # the amount is in it
+
+
+def test_report_for_a_folder_without_candidates_is_a_clear_error(tmp_path: Path) -> None:
+    from pipeline.report import ReportError
+
+    with pytest.raises(ReportError, match="not found"):
+        write_report(tmp_path, amount_rp=0, cost=CostConfig())
