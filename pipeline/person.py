@@ -110,16 +110,15 @@ def render_text(explanation: PersonExplanation) -> str:
     lines += [
         "",
         f"Jalur: {_TRACK_WORDS.get(r['track'], r['track'])} — {r['track_reason']}",
-        f"  warga Kota Madiun: {yes[r['is_resident']]}; usia memenuhi: {yes[r['age_eligible']]}; "
-        f"bekerja: {yes[r['works']]}; desil memenuhi Pro JKK-JKM: {yes[r['desil_eligible']]}",
+        f"  domisili [{yes[r['is_resident']]}]: {r.get('resident_reason') or '-'}",
+        f"  usia [{yes[r['age_eligible']]}]: {r.get('age_reason') or '-'}",
+        f"  pekerjaan [{yes[r['works']]}]: {r.get('work_reason') or '-'}",
+        f"  desil [{yes[r['desil_eligible']]}]: {r.get('desil_reason') or '-'}",
     ]
     c = explanation.candidate
     if c is not None:
         lines += [
-            f"Prioritas: skor {c['priority_score']} = desil {c['desil_points']} + risiko kerja {c['risk_points']} "
-            f"+ kepala keluarga {c['breadwinner_points']} + anak usia sekolah {c['children_points']} "
-            f"+ usia {c['age_points']}",
-            f"  {c['priority_reason']}",
+            f"Prioritas: {c['priority_reason']}",
             f"  peringkat {c['priority_rank']} di kota, {c['kelurahan_rank']} di kelurahan (jalur {c['track']}); "
             f"iuran Pemkot Rp {c['yearly_cost_rp']:,}/tahun".replace(f"{c['yearly_cost_rp']:,}",
                                                                     f"{c['yearly_cost_rp']:,}".replace(",", ".")),
