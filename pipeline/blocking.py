@@ -5,9 +5,11 @@ Blocking rules are data: a name, a sentence for explanations, and the SQL select
 one, so `blocking_stats` tells how many new comparisons each rule adds.
 
 Exact NIK first, then the fuzzy rules: a membership whose NIK equals a resident's and whose name
-agrees with that resident's is *settled*, and the NIK-typo and name rules skip it (`open_only`).
+agrees with that resident's is *settled*, and the NIK-typo and name rules skip it (scope "open").
 An exact NIK whose name disagrees (a typo that landed on a neighbour's NIK) is not settled, so its
-true owner can still be found. The birth-date rule runs for everyone: the model trains on it.
+true owner can still be found. The birth-date rule also runs for an evenly spread sample of settled
+memberships (scope "open+sample"): the model learns what non-matches born the same day look like
+from those pairs, and the sample keeps the work linear in the city's size.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ class BlockingRule:
     name: str
     description: str  # Indonesian, shown in explanations
     sql: str  # SELECT member_id, resident_id ... FROM {members} m ...
-    open_only: bool = False  # only for memberships not settled by an exact NIK
+    scope: str = "all"  # "all" memberships, "open" ones only, or "open+sample" (open ones and a sample of
+    #                     settled ones, enough for the model to learn from)
 
 
 _DOB_KEYS = """
@@ -49,13 +52,14 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "birth_date", "tanggal lahir sama (termasuk tanggal dari NIK, atau hari dan bulan tertukar)",
         f"""WITH d AS ({_DOB_KEYS})
         SELECT DISTINCT d.member_id, r.resident_id FROM d JOIN residents r ON r.birth_date = d.d""",
+        scope="open+sample",
     ),
     BlockingRule(
         "nik_first15", "15 digit pertama NIK sama (digit terakhir hilang di Excel atau salah ketik)",
         """SELECT m.member_id, r.resident_id FROM {members} m JOIN residents r ON m.nik15 = left(r.nik, 15)
         UNION SELECT m.member_id, r.resident_id FROM {members} m JOIN residents r
         ON m.nik15 = CAST((CAST(r.nik AS BIGINT) + 5) // 10 AS VARCHAR)""",
-        open_only=True,
+        scope="open",
     ),
     BlockingRule(
         "nik_one_digit", "NIK berbeda satu digit",
@@ -64,7 +68,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
                FROM {members}, pos WHERE nik IS NOT NULL),
         rk AS (SELECT resident_id, i, left(nik, i - 1) || substr(nik, i + 1) AS k FROM residents, pos)
         SELECT DISTINCT mk.member_id, rk.resident_id FROM mk JOIN rk ON mk.i = rk.i AND mk.k = rk.k""",
-        open_only=True,
+        scope="open",
     ),
     BlockingRule(
         "nik_transposed", "dua digit NIK yang bersebelahan tertukar",
@@ -72,7 +76,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         mt AS (SELECT member_id, left(nik, i - 1) || substr(nik, i + 1, 1) || substr(nik, i, 1) || substr(nik, i + 2) AS t
                FROM {members}, pos WHERE nik IS NOT NULL AND substr(nik, i, 1) <> substr(nik, i + 1, 1))
         SELECT DISTINCT mt.member_id, r.resident_id FROM mt JOIN residents r ON r.nik = mt.t""",
-        open_only=True,
+        scope="open",
     ),
     BlockingRule(
         "name_birth_year", "nama sama dan tahun lahir berbeda paling banyak satu",
@@ -84,31 +88,40 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
             WHERE nik_birth_date IS NOT NULL AND name_sorted <> '')
         SELECT DISTINCT y.member_id, r.resident_id FROM y
         JOIN residents r ON r.name_sorted = y.name_sorted AND year(r.birth_date) = y.yr""",
-        open_only=True,
+        scope="open",
     ),
     BlockingRule(
         "name_month_day", "nama sama, hari dan bulan lahir sama",
         """SELECT DISTINCT m.member_id, r.resident_id FROM {members} m JOIN residents r
         ON r.name_sorted = m.name_sorted AND month(r.birth_date) = month(m.birth_date)
         AND day(r.birth_date) = day(m.birth_date) WHERE m.name_sorted <> ''""",
-        open_only=True,
+        scope="open",
     ),
 )
 
 
-def build_candidate_pairs(con: duckdb.DuckDBPyConnection,
-                          rules: tuple[BlockingRule, ...] = BLOCKING_RULES) -> list[tuple[str, int]]:
+def build_candidate_pairs(con: duckdb.DuckDBPyConnection, rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
+                          *, training_sample: int = 20_000) -> list[tuple[str, int]]:
     """(Re)create `candidate_pairs(member_id, resident_id, rule)` and `blocking_stats`.
 
+    `training_sample` is about how many settled memberships join the open ones under "open+sample".
     Returns (rule, new pairs) in rule order.
     """
     con.execute("""CREATE OR REPLACE TEMP TABLE open_members AS
         SELECT m.* FROM memberships m WHERE NOT EXISTS (
             SELECT 1 FROM residents r WHERE r.nik = m.nik
             AND (r.name_sorted = m.name_sorted OR jaro_winkler_similarity(r.name_sorted, m.name_sorted) >= 0.9))""")
+    all_members = scalar(con, "SELECT count(*) FROM memberships")
+    open_count = scalar(con, "SELECT count(*) FROM open_members")
+    step = max(1, -(-(all_members - open_count) // max(training_sample, 1)))  # every step-th settled member
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE training_members AS
+        SELECT * FROM open_members
+        UNION ALL
+        SELECT m.* FROM memberships m WHERE m.member_id % {step} = 0
+          AND m.member_id NOT IN (SELECT member_id FROM open_members)""")
+    tables = {"all": "memberships", "open": "open_members", "open+sample": "training_members"}
     union = "\nUNION ALL\n".join(
-        f"SELECT member_id, resident_id, {order} AS rule_order FROM "
-        f"({rule.sql.format(members='open_members' if rule.open_only else 'memberships')})"
+        f"SELECT member_id, resident_id, {order} AS rule_order FROM ({rule.sql.format(members=tables[rule.scope])})"
         for order, rule in enumerate(rules)
     )
     names = ", ".join(f"'{r.name}'" for r in rules)
@@ -121,11 +134,11 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection,
     """)
     counts = dict(con.execute("SELECT rule, count(*) FROM candidate_pairs GROUP BY 1").fetchall())
     stats = [(rule.name, int(counts.get(rule.name, 0))) for rule in rules]
-    open_count = scalar(con, "SELECT count(*) FROM open_members")
+    blocked = {"all": all_members, "open": open_count,
+               "open+sample": scalar(con, "SELECT count(*) FROM training_members")}
     con.execute("CREATE OR REPLACE TABLE blocking_stats (rule VARCHAR, rule_order INTEGER, new_pairs BIGINT, "
-                "open_only BOOLEAN, members_blocked BIGINT, description VARCHAR)")
-    all_members = scalar(con, "SELECT count(*) FROM memberships")
+                "scope VARCHAR, members_blocked BIGINT, description VARCHAR)")
     con.executemany("INSERT INTO blocking_stats VALUES (?, ?, ?, ?, ?, ?)",
-                    [[r.name, i, n, r.open_only, open_count if r.open_only else all_members, r.description]
+                    [[r.name, i, n, r.scope, blocked[r.scope], r.description]
                      for i, (r, (_, n)) in enumerate(zip(rules, stats, strict=True))])
     return stats

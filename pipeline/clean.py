@@ -79,12 +79,21 @@ def _py_key(text: str) -> str:
     return "".join(ch for ch in text.upper() if "A" <= ch <= "Z")
 
 
-def _code_or_key_join(alias: str, column: str, key_table: str, max_code: int) -> str:
-    """Code for a label or number written in `column` (NULL when unknown)."""
+def _code_or_key(column: str, key_alias: str, max_code: int) -> str:
+    """Code for a label or number written in `column`: the number itself, else the code found by the
+    LEFT JOIN aliased `key_alias` on `_label_key(column)` (NULL when unknown)."""
     number = f"TRY_CAST(regexp_replace(trim({column}), '[.,]0+$', '') AS INTEGER)"
-    return (f"coalesce(CASE WHEN {number} BETWEEN 1 AND {max_code} THEN {number} END, "
-            f"(SELECT {alias}.code FROM {key_table} {alias} WHERE {alias}.k = "
-            f"regexp_replace(upper(coalesce({column}, '')), '[^A-Z]', '', 'g')))")
+    return f"coalesce(CASE WHEN {number} BETWEEN 1 AND {max_code} THEN {number} END, {key_alias}.code)"
+
+
+def _label_key(column: str) -> str:
+    return f"regexp_replace(upper(coalesce({column}, '')), '[^A-Z]', '', 'g')"
+
+
+def _distinct_name_keys(source: str) -> str:
+    """Name keys of the distinct names of `source` (names repeat: each is normalised once)."""
+    return (f"SELECT nama_text, {name_key_sql('nama_text')} AS name_key "
+            f"FROM (SELECT DISTINCT coalesce(nama, '') AS nama_text FROM {source})")
 
 
 def _select(columns: dict[str, str]) -> str:
@@ -102,28 +111,37 @@ def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
         FROM raw_register r
     ), parsed AS (
         SELECT base.*, {_select(nik)},
-            {name_key_sql('base.nama')} AS name_key,
             CASE WHEN upper(trim(coalesce(jenis_kelamin, ''))) IN ('L', 'LK', 'LAKI-LAKI', 'LAKI LAKI', 'LAKI', 'PRIA', 'M', '1')
                  THEN 'L'
                  WHEN upper(trim(coalesce(jenis_kelamin, ''))) IN ('P', 'PR', 'PEREMPUAN', 'WANITA', 'F', '2') THEN 'P'
             END AS stated_sex,
-            {_digits_sql('kelurahan')} AS kel_digits,
-            {_key_sql('kelurahan', 'KELURAHAN|KEL|DESA|DS')} AS kel_key,
-            {_digits_sql('kecamatan')} AS kec_digits,
-            {_key_sql('kecamatan', 'KECAMATAN|KEC')} AS kec_key,
-            {_code_or_key_join('o', 'pekerjaan', 'ref_occupation_key', 89)} AS occupation_code,
-            {_code_or_key_join('s', 'shdk', 'ref_shdk_key', 11)} AS shdk_code,
             TRY_CAST(regexp_replace(trim(desil), '[.,]0+$', '') AS INTEGER) AS desil_value
         FROM base
+    ), names AS ({_distinct_name_keys('raw_register')}),
+    written AS (  -- each distinct way of writing a kelurahan and kecamatan, resolved once
+        SELECT kel_text, kec_text, {_digits_sql('kel_text')} AS kel_digits,
+            {_key_sql('kel_text', 'KELURAHAN|KEL|DESA|DS')} AS kel_key,
+            {_digits_sql('kec_text')} AS kec_digits, {_key_sql('kec_text', 'KECAMATAN|KEC')} AS kec_key
+        FROM (SELECT DISTINCT coalesce(kelurahan, '') AS kel_text, coalesce(kecamatan, '') AS kec_text
+              FROM raw_register)
+    ), areas AS (
+        -- a code, or a name in the given kecamatan (by name or code), or a name alone
+        SELECT w.kel_text, w.kec_text, coalesce(kc.code, CASE WHEN (w.kec_key IS NULL AND length(w.kec_digits) <> 6)
+                   OR w.kec_key = kn.kec_key OR (length(w.kec_digits) = 6 AND w.kec_digits = kn.kecamatan_code)
+                   THEN kn.code END) AS kelurahan_code,
+            kn.code IS NOT NULL AS kel_name_known
+        FROM written w
+        LEFT JOIN ref_kelurahan kc ON length(w.kel_digits) = 10 AND kc.code = w.kel_digits
+        LEFT JOIN ref_kelurahan kn ON length(w.kel_digits) <> 10 AND kn.name_key = w.kel_key
     )
-    SELECT p.*, k.code AS kelurahan_code,
-        EXISTS (SELECT 1 FROM ref_kelurahan x WHERE x.name_key = p.kel_key) AS kel_name_known
+    SELECT p.*, n.name_key, a.kelurahan_code, a.kel_name_known,
+        {_code_or_key('p.pekerjaan', 'o', 89)} AS occupation_code,
+        {_code_or_key('p.shdk', 's', 11)} AS shdk_code
     FROM parsed p
-    LEFT JOIN ref_kelurahan k
-      ON (length(p.kel_digits) = 10 AND p.kel_digits = k.code)
-      OR (length(p.kel_digits) <> 10 AND p.kel_key = k.name_key
-          AND ((p.kec_key IS NULL AND length(p.kec_digits) <> 6) OR p.kec_key = k.kec_key
-               OR (length(p.kec_digits) = 6 AND p.kec_digits = k.kecamatan_code)))
+    JOIN names n ON n.nama_text = coalesce(p.nama, '')
+    JOIN areas a ON a.kel_text = coalesce(p.kelurahan, '') AND a.kec_text = coalesce(p.kecamatan, '')
+    LEFT JOIN ref_occupation_key o ON o.k = {_label_key('p.pekerjaan')}
+    LEFT JOIN ref_shdk_key s ON s.k = {_label_key('p.shdk')}
     """)
     base = """CASE
         WHEN read_problem IS NOT NULL THEN 'unreadable_row'
@@ -142,12 +160,14 @@ def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
 
 def _judge(con: duckdb.DuckDBPyConnection, source: str, target: str, base_reason: str, *, all_fields: str,
            key: str, key_code: str, key_order: str) -> None:
-    """Reject code per row: the first failing rule, then duplicates among the rows still standing."""
+    """Reject code per row: the first failing rule, then duplicates among the rows still standing.
+    Exact copies are found by an MD5 of the row's fields (one key to partition on instead of a dozen)."""
     con.execute(f"""
     CREATE OR REPLACE TABLE {target} AS
-    WITH a AS (SELECT *, {base_reason} AS base_code FROM {source})
-    SELECT a.* EXCLUDE (base_code), coalesce(base_code, CASE
-        WHEN row_number() OVER (PARTITION BY base_code IS NULL, {all_fields} ORDER BY {key_order}) > 1
+    WITH a AS (SELECT *, {base_reason} AS base_code, md5(CAST(to_json(list_value({all_fields})) AS VARCHAR)) AS row_digest
+               FROM {source})
+    SELECT a.* EXCLUDE (base_code, row_digest), coalesce(base_code, CASE
+        WHEN row_number() OVER (PARTITION BY base_code IS NULL, row_digest ORDER BY {key_order}) > 1
             THEN 'duplicate_row'
         WHEN row_number() OVER (PARTITION BY base_code IS NULL, {key} ORDER BY {key_order}) > 1 THEN '{key_code}'
     END) AS reject_code
@@ -168,10 +188,10 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, ref_year: int
     WITH base AS (
         SELECT m.* EXCLUDE (nik), m.nik AS nik_raw, {date_sql('m.tgl_lahir')} AS birth_date, {_select(prepared)}
         FROM raw_members m
-    )
+    ), names AS ({_distinct_name_keys('raw_members')})
     SELECT base.*, {_select(nik)},
         nullif({kpj}, '') AS kpj_clean,
-        {name_key_sql('base.nama')} AS name_key,
+        n.name_key,
         CASE WHEN {status_key} IN ({active}) THEN 'AKTIF' WHEN {status_key} IN ({inactive}) THEN 'NON AKTIF'
         END AS status_clean,
         CASE WHEN {segment_key} IN ('PU', 'PENERIMAUPAH') THEN 'PU'
@@ -181,7 +201,7 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, ref_year: int
              WHEN {segment_key} = '' THEN NULL ELSE 'LAINNYA' END AS segment,
         {date_sql('tgl_kepesertaan')} AS start_date,
         {date_sql('tgl_nonaktif')} AS end_date
-    FROM base
+    FROM base JOIN names n ON n.nama_text = coalesce(base.nama, '')
     """)
     base = """CASE
         WHEN read_problem IS NOT NULL THEN 'unreadable_row'

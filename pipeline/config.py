@@ -59,6 +59,9 @@ class LinkingConfig:
     """EM stops when no m-probability moves more than this."""
     u_sample_pairs: int = 1_000_000
     """Random register x member pairs drawn to estimate u-probabilities."""
+    training_sample_members: int = 20_000
+    """About how many memberships settled by an exact NIK are also blocked on birth date, so the model
+    learns what non-matches born the same day look like (more = slower, no better beyond ~10,000)."""
     seed: int = 42
     """Seed of the random sample for u-probabilities (keeps outputs deterministic)."""
 

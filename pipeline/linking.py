@@ -62,7 +62,7 @@ def link(con: duckdb.DuckDBPyConnection, config: LinkingConfig,
     register_functions(con)
     prepare_link_tables(con)
     say("blocking: generating candidate pairs")
-    stats = build_candidate_pairs(con)
+    stats = build_candidate_pairs(con, training_sample=config.training_sample_members)
     lap("blocking")
     say(f"comparing {sum(n for _, n in stats):,} candidate pairs")
     con.execute(f"CREATE OR REPLACE TABLE pair_levels AS {levels_sql('candidate_pairs')}")

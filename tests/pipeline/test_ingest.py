@@ -419,6 +419,17 @@ def test_duplicate_register_rows(con: duckdb.DuckDBPyConnection, tmp_path: Path)
     assert [(r[0], r[9]) for r in result.residents()] == [(SITI, 2), (BUDI, 3)]
 
 
+def test_rows_differing_only_in_which_cell_is_empty_are_not_copies(con: duckdb.DuckDBPyConnection,
+                                                                   tmp_path: Path) -> None:
+    # Shifted emptiness must not make two rows look identical to the exact-copy detector.
+    rows = [person(RT="01", RW=""), person(RT="", RW="01")]
+    result = run(con, tmp_path, register=[write_csv(tmp_path / "register.csv", REGISTER_HEADER, rows)])
+    assert result.rejects() == [("register.csv", 3, "duplicate_nik", "nik")]
+    copies = [person(RT="", RW="01"), person(RT="", RW="01")]
+    result = run(con, tmp_path, register=[write_csv(tmp_path / "copies.csv", REGISTER_HEADER, copies)])
+    assert [r[2] for r in result.rejects()] == ["duplicate_row"]
+
+
 def test_duplicate_nik_across_register_files(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     first = write_csv(tmp_path / "register_a.csv", REGISTER_HEADER, [person()])
     second = write_csv(tmp_path / "register_b.csv", REGISTER_HEADER, [person(ALAMAT="Jl. Kenari 9")])
