@@ -141,12 +141,15 @@ def demo(scale: float, seed: int) -> None:
               help="Score an existing run's warehouse instead (needs --truth).")
 @click.option("--truth", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Truth folder written by `ucj generate` (with --warehouse).")
-def evaluate_command(scale: float, seed: int, profiles: str, warehouse: Path | None, truth: Path | None) -> None:
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="TOML file overriding settings, e.g. to try another link threshold.")
+def evaluate_command(scale: float, seed: int, profiles: str, warehouse: Path | None, truth: Path | None,
+                     config: Path | None) -> None:
     """Precision and recall of the uncovered list (and links, blocking) against generated truth."""
     import tempfile
     import time
 
-    from pipeline.config import Config
+    from pipeline.config import load_config
     from pipeline.evaluation import evaluate, format_report
     from pipeline.runner import run_engine
     from pipeline.synthetic import generate as generate_city
@@ -164,7 +167,7 @@ def evaluate_command(scale: float, seed: int, profiles: str, warehouse: Path | N
             files = generate_city(Path(folder), scale=scale, seed=seed, profile=profile, reference_date=reference)
             with connect() as con:
                 started = time.perf_counter()
-                run_engine(con, register=[files.register], members=list(files.members), config=Config(),
+                run_engine(con, register=[files.register], members=list(files.members), config=load_config(config),
                            reference_date=reference, progress=_say)
                 seconds = time.perf_counter() - started
                 scores = evaluate(con, files.truth_residents.parent)

@@ -7,9 +7,9 @@ one, so `blocking_stats` tells how many new comparisons each rule adds.
 Exact NIK first, then the fuzzy rules: a membership whose NIK equals a resident's and whose name
 agrees with that resident's is *settled*, and the NIK-typo and name rules skip it (scope "open").
 An exact NIK whose name disagrees (a typo that landed on a neighbour's NIK) is not settled, so its
-true owner can still be found. The birth-date rule also runs for an evenly spread sample of settled
-memberships (scope "open+sample"): the model learns what non-matches born the same day look like
-from those pairs, and the sample keeps the work linear in the city's size.
+true owner can still be found. Every rule keeps the pairs per membership roughly constant as the
+city grows, except `birth_date_training`, which pairs an evenly spread sample of memberships with
+everyone born the same day: the model learns from those pairs what non-matches look like.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ class BlockingRule:
     name: str
     description: str  # Indonesian, shown in explanations
     sql: str  # SELECT member_id, resident_id ... FROM {members} m ...
-    scope: str = "all"  # "all" memberships, "open" ones only, or "open+sample" (open ones and a sample of
-    #                     settled ones, enough for the model to learn from)
+    scope: str = "all"  # "all" memberships, the "open" ones only, or a "sample" of all (for training)
 
 
 _DOB_KEYS = """
@@ -49,10 +48,22 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "SELECT m.member_id, r.resident_id FROM {members} m JOIN residents r ON m.nik = r.no_kk",
     ),
     BlockingRule(
-        "birth_date", "tanggal lahir sama (termasuk tanggal dari NIK, atau hari dan bulan tertukar)",
+        "birth_date", "tanggal lahir sama (termasuk tanggal dari NIK, atau hari dan bulan tertukar) dan nama mirip",
+        # Everyone born that day would grow with the square of the city: an open membership only
+        # meets those whose name shares a word with its own or is close to it.
+        f"""WITH d AS ({_DOB_KEYS})
+        SELECT DISTINCT d.member_id, r.resident_id FROM d JOIN residents r ON r.birth_date = d.d
+        JOIN {{members}} m ON m.member_id = d.member_id
+        WHERE list_has_any(string_split(m.name_sorted, ' '), string_split(r.name_sorted, ' '))
+           OR jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.75""",
+        scope="open",
+    ),
+    BlockingRule(
+        "birth_date_training", "tanggal lahir sama (contoh untuk melatih model)",
+        # Everyone born the same day, for a sample: the model learns from these non-matches.
         f"""WITH d AS ({_DOB_KEYS})
         SELECT DISTINCT d.member_id, r.resident_id FROM d JOIN residents r ON r.birth_date = d.d""",
-        scope="open+sample",
+        scope="sample",
     ),
     BlockingRule(
         "nik_first15", "15 digit pertama NIK sama (digit terakhir hilang di Excel atau salah ketik)",
@@ -79,15 +90,13 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         scope="open",
     ),
     BlockingRule(
-        "name_birth_year", "nama sama dan tahun lahir berbeda paling banyak satu",
+        "name_year", "nama sama, tahun lahir sama, dan hari atau bulan lahir sama",
         """WITH y AS (
-            SELECT member_id, name_sorted, unnest([year(birth_date) - 1, year(birth_date), year(birth_date) + 1]) AS yr
-            FROM {members} WHERE birth_date IS NOT NULL AND name_sorted <> ''
-            UNION
-            SELECT member_id, name_sorted, year(nik_birth_date) FROM {members}
-            WHERE nik_birth_date IS NOT NULL AND name_sorted <> '')
+            SELECT member_id, name_sorted, coalesce(birth_date, nik_birth_date) AS d FROM {members}
+            WHERE coalesce(birth_date, nik_birth_date) IS NOT NULL AND name_sorted <> '')
         SELECT DISTINCT y.member_id, r.resident_id FROM y
-        JOIN residents r ON r.name_sorted = y.name_sorted AND year(r.birth_date) = y.yr""",
+        JOIN residents r ON r.name_sorted = y.name_sorted AND year(r.birth_date) = year(y.d)
+        WHERE month(r.birth_date) = month(y.d) OR day(r.birth_date) = day(y.d)""",
         scope="open",
     ),
     BlockingRule(
@@ -104,7 +113,7 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection, rules: tuple[BlockingR
                           *, training_sample: int = 20_000) -> list[tuple[str, int]]:
     """(Re)create `candidate_pairs(member_id, resident_id, rule)` and `blocking_stats`.
 
-    `training_sample` is about how many settled memberships join the open ones under "open+sample".
+    `training_sample` is about how many memberships the "sample" scope takes.
     Returns (rule, new pairs) in rule order.
     """
     con.execute("""CREATE OR REPLACE TEMP TABLE open_members AS
@@ -113,13 +122,10 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection, rules: tuple[BlockingR
             AND (r.name_sorted = m.name_sorted OR jaro_winkler_similarity(r.name_sorted, m.name_sorted) >= 0.9))""")
     all_members = scalar(con, "SELECT count(*) FROM memberships")
     open_count = scalar(con, "SELECT count(*) FROM open_members")
-    step = max(1, -(-(all_members - open_count) // max(training_sample, 1)))  # every step-th settled member
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE training_members AS
-        SELECT * FROM open_members
-        UNION ALL
-        SELECT m.* FROM memberships m WHERE m.member_id % {step} = 0
-          AND m.member_id NOT IN (SELECT member_id FROM open_members)""")
-    tables = {"all": "memberships", "open": "open_members", "open+sample": "training_members"}
+    step = max(1, -(-all_members // max(training_sample, 1)))  # every step-th membership
+    con.execute(f"CREATE OR REPLACE TEMP TABLE training_members AS SELECT * FROM memberships "
+                f"WHERE member_id % {step} = 0")
+    tables = {"all": "memberships", "open": "open_members", "sample": "training_members"}
     union = "\nUNION ALL\n".join(
         f"SELECT member_id, resident_id, {order} AS rule_order FROM ({rule.sql.format(members=tables[rule.scope])})"
         for order, rule in enumerate(rules)
@@ -135,7 +141,7 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection, rules: tuple[BlockingR
     counts = dict(con.execute("SELECT rule, count(*) FROM candidate_pairs GROUP BY 1").fetchall())
     stats = [(rule.name, int(counts.get(rule.name, 0))) for rule in rules]
     blocked = {"all": all_members, "open": open_count,
-               "open+sample": scalar(con, "SELECT count(*) FROM training_members")}
+               "sample": scalar(con, "SELECT count(*) FROM training_members")}
     con.execute("CREATE OR REPLACE TABLE blocking_stats (rule VARCHAR, rule_order INTEGER, new_pairs BIGINT, "
                 "scope VARCHAR, members_blocked BIGINT, description VARCHAR)")
     con.executemany("INSERT INTO blocking_stats VALUES (?, ?, ?, ?, ?, ?)",

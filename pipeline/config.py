@@ -57,11 +57,11 @@ class LinkingConfig:
     """Upper bound on EM iterations when estimating m-probabilities."""
     em_tolerance: float = 1e-6
     """EM stops when no m-probability moves more than this."""
-    u_sample_pairs: int = 1_000_000
+    u_sample_pairs: int = 500_000
     """Random register x member pairs drawn to estimate u-probabilities."""
-    training_sample_members: int = 20_000
-    """About how many memberships settled by an exact NIK are also blocked on birth date, so the model
-    learns what non-matches born the same day look like (more = slower, no better beyond ~10,000)."""
+    training_sample_members: int = 10_000
+    """About how many memberships are paired with everyone born the same day, so the model learns what
+    non-matches look like (more is slower and, beyond ~10,000, no better)."""
     seed: int = 42
     """Seed of the random sample for u-probabilities (keeps outputs deterministic)."""
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from pipeline.config import IngestConfig
 from pipeline.errors import InputFileError
-from pipeline.readers import SourceFile, describe, iter_rows
+from pipeline.readers import SourceFile, describe, iter_rows, read_csv_fast
 from pipeline.schema import MEMBER_FIELDS, REGISTER_FIELDS, Field, normalise_header, resolve_columns
 
 __all__ = ["LoadedFile", "load_role", "ROLES"]
@@ -95,6 +95,9 @@ def _load_file(con: duckdb.DuckDBPyConnection, table: str, fields: tuple[Field, 
     names = [f.name for f in fields]
     index = [found.get(n) for n in names]
     width = len(header)
+    fast = read_csv_fast(source, header_row, width) if source.format == "csv" else None
+    if fast is not None:
+        return _load_table(con, table, names, index, file_id, role, source, header_row, header, found, fast)
     rows_in = blank = 0
     columns: list[list[str | None]] = [[] for _ in names]
     numbers: list[int] = []
@@ -133,6 +136,25 @@ def _load_file(con: duckdb.DuckDBPyConnection, table: str, fields: tuple[Field, 
     log.info("loaded %s: %d rows (%d blank rows skipped)", source.name, rows_in, blank)
     return LoadedFile(file_id, role, source, header_row, {n: header[i] for n, i in found.items()},
                       rows_in, blank, extra)
+
+
+def _load_table(con: duckdb.DuckDBPyConnection, table: str, names: list[str], index: list[int | None],
+                file_id: int, role: str, source: SourceFile, header_row: int, header: list[str],
+                found: dict[str, int], rows: pa.Table) -> LoadedFile:
+    """The fast path of `_load_file`: a regular CSV already parsed by Arrow (`read_csv_fast`)."""
+    n = rows.num_rows
+    if n == 0:
+        raise InputFileError("the file has a header but no data rows", file=source.name, row=header_row)
+    columns = [rows.column(i) if i is not None else pa.nulls(n, pa.string()) for i in index]
+    chunk = pa.Table.from_arrays(
+        [pa.array([file_id] * n, pa.int32()), pa.array(range(header_row + 1, header_row + 1 + n), pa.int32()),
+         pa.nulls(n, pa.string()), *columns],
+        names=["file_id", "source_row", "read_problem", *names])
+    con.execute(f"INSERT INTO {table} SELECT * FROM chunk")
+    used = {i for i in index if i is not None}
+    extra = [h for i, h in enumerate(header) if i not in used and h.strip()]
+    log.info("loaded %s: %d rows", source.name, n)
+    return LoadedFile(file_id, role, source, header_row, {k: header[i] for k, i in found.items()}, n, 0, extra)
 
 
 def load_role(

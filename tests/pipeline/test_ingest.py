@@ -548,3 +548,57 @@ def test_reconciliation_counts_per_file(con: duckdb.DuckDBPyConnection, tmp_path
     run(con, tmp_path, register=[register], members=[members])
     assert [(r.file_name, r.role, r.rows_in, r.rows_used, r.rows_rejected) for r in reconciliation(con)] == [
         ("register.csv", "register", 3, 1, 2), ("members.csv", "members", 2, 1, 1)]
+
+
+# ----------------------------------------------------------------------------------------------
+# The fast CSV path (Arrow) against the careful row-by-row path.
+
+def _raw_rows(con: duckdb.DuckDBPyConnection, path: Path, role: str) -> list[tuple]:
+    from pipeline.config import IngestConfig
+    from pipeline.ingest import load_role
+
+    load_role(con, role, [path], IngestConfig())
+    table = "raw_register" if role == "register" else "raw_members"
+    return con.execute(f"SELECT * FROM {table} ORDER BY source_row").fetchall()
+
+
+def _both_paths(path: Path, role: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple], list[tuple]]:
+    import pipeline.ingest
+    from pipeline.warehouse import connect
+
+    fast = _raw_rows(connect(), path, role)
+    monkeypatch.setattr(pipeline.ingest, "read_csv_fast", lambda *args: None)
+    slow = _raw_rows(connect(), path, role)
+    monkeypatch.undo()
+    return fast, slow
+
+
+def test_fast_csv_path_equals_the_row_by_row_path(small_city, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.readers import describe, read_csv_fast
+
+    bpu = next(p for p in small_city.members if p.suffix == ".csv")
+    for path, role, width in ((small_city.register, "register", 13), (bpu, "members", 10)):
+        assert read_csv_fast(describe(path), 1, width) is not None  # the fast path is taken for these files
+        fast, slow = _both_paths(path, role, monkeypatch)
+        assert fast == slow and len(fast) > 100
+
+
+def test_a_value_with_a_line_break_is_one_row_in_both_paths(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_csv(tmp_path / "members.csv", MEMBER_HEADER,
+                     [member(nama="SITI\nAMINAH"), member(kpj="19000000002", nik=BUDI, nama="BUDI")])
+    fast, slow = _both_paths(path, "members", monkeypatch)
+    assert fast == slow and [row[1] for row in fast] == [2, 3]
+
+
+@pytest.mark.parametrize("body", [
+    "1;2;3\n4;5\n6;7;8\n",  # a ragged row
+    "1;2;3\n\n4;5;6\n",  # a blank line
+    "1;2;3\n ; ;\n",  # a row of spaces only
+])
+def test_fast_csv_path_declines_irregular_files(tmp_path: Path, body: str) -> None:
+    from pipeline.readers import describe, read_csv_fast
+
+    path = tmp_path / "x.csv"
+    path.write_text("A;B;C\n" + body, encoding="utf-8")
+    assert read_csv_fast(describe(path), 1, 3) is None
