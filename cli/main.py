@@ -56,9 +56,10 @@ def _print_summary(root: Path) -> None:
         f"{t} {tracks.get(t, 0):,}" for t in ("pro_jkk_jkm", "employer_compliance", "reactivation", "self_enrolment")))
     click.echo(f"  Pro JKK-JKM cost if all are covered: {_rupiah(counts['pro_jkk_jkm_yearly_cost_rp'])} per year")
     click.echo(f"Outputs: {latest.resolve()}")
-    click.echo(f"  candidates.csv / candidates.parquet, coverage.parquet, links.parquet, review.parquet, "
-               f"rejects.parquet, kelurahan/*.xlsx ({len(list((latest / 'kelurahan').glob('*.xlsx')))} files), "
-               f"manifest.json")
+    files = sorted(p.name for p in latest.iterdir() if p.is_file())
+    click.echo(f"  {', '.join(files)}, kelurahan/*.xlsx ({len(list((latest / 'kelurahan').glob('*.xlsx')))} files)")
+    for warning in manifest.get("warnings", []):
+        click.echo(f"  warning: {warning}")
 
 
 def _run(register: list[Path], members: list[Path], out: Path, config: Path | None, warehouse: Path | None,
