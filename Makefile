@@ -45,7 +45,7 @@ ui: $(STAMP)
 	$(DAGSTER_ENV) $(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 check: $(STAMP)
-	$(BIN)/ruff check pipeline assets cli portal tests
+	$(BIN)/ruff check pipeline assets cli portal tests bench
 	$(DAGSTER_ENV) $(BIN)/dg check defs
 
 clean:

@@ -39,7 +39,8 @@ def _manifest_fingerprint(manifest: dict) -> str:
              default_status=dg.DefaultScheduleStatus.RUNNING,
              description="Every night at 01:00 WIB over the whole graph (or only the decisions when the "
                          "inputs are those of the latest publication).")
-def nightly_schedule(context: dg.ScheduleEvaluationContext, settings: PipelineSettings) -> dg.RunRequest | dg.SkipReason:
+def nightly_schedule(context: dg.ScheduleEvaluationContext,
+                     settings: PipelineSettings) -> dg.RunRequest | dg.SkipReason:
     when = context.scheduled_execution_time or datetime.now(JAKARTA)
     today = when.astimezone(JAKARTA).date().isoformat()
     inbox = scan_inbox(settings.inbox())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 from dagster._utils.error import SerializableErrorInfo
+from filelock import FileLock
 
 from assets.resources import REFERENCE_DATE_TAG, project_root
 
@@ -53,7 +54,11 @@ def run_pipeline(*, register: list[Path], members: list[Path], publication_root:
     if warehouse is not None:
         resources["warehouse"] = {"config": {"database": str(Path(warehouse).resolve())}}
     tags = {REFERENCE_DATE_TAG: reference_date} if reference_date else {}
-    with dg.DagsterInstance.get() as instance:
+    storage = Path(os.environ["UCJ_DAGSTER_STORAGE"])
+    storage.mkdir(parents=True, exist_ok=True)
+    with FileLock(storage / ".instance.lock"):  # two first runs must not both create the storage's tables
+        instance = dg.DagsterInstance.get()
+    with instance:
         result = defs.resolve_job_def(PIPELINE_JOB).execute_in_process(
             run_config={"resources": resources, "loggers": {"console": {"config": {"log_level": log_level}}}},
             instance=instance, tags=tags, raise_on_error=False)

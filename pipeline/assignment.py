@@ -2,9 +2,10 @@
 
 Each membership row is linked to at most one resident. A resident takes several membership rows
 only when those rows are one person holding several KPJ (an old NON AKTIF and a new AKTIF card):
-rows that do not contradict each other on NIK, birth date or name (`_same_person`). Pairs are taken greedily by probability
-(ties by weight, then ids, so the result is deterministic). A pair that would have been linked but
-lost its membership or resident to a stronger, incompatible pair goes to review as a conflict.
+rows that do not contradict each other on birth date or name (`_same_person`). Pairs are taken
+greedily by probability (ties by weight, then ids, so the result is deterministic). A pair that would
+have been linked but lost its membership or resident to a stronger, incompatible pair goes to review
+as a conflict.
 Pairs in the review band take nothing: every namesake of an ambiguous membership goes to review,
 unless the membership already has a confident link.
 """

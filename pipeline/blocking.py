@@ -84,7 +84,8 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "nik_transposed", "dua digit NIK yang bersebelahan tertukar",
         """WITH pos AS (SELECT unnest(range(1, 16)) AS i),
-        mt AS (SELECT member_id, left(nik, i - 1) || substr(nik, i + 1, 1) || substr(nik, i, 1) || substr(nik, i + 2) AS t
+        mt AS (SELECT member_id,
+                      left(nik, i - 1) || substr(nik, i + 1, 1) || substr(nik, i, 1) || substr(nik, i + 2) AS t
                FROM {members}, pos WHERE nik IS NOT NULL AND substr(nik, i, 1) <> substr(nik, i + 1, 1))
         SELECT DISTINCT mt.member_id, r.resident_id FROM mt JOIN residents r ON r.nik = mt.t""",
         scope="open",

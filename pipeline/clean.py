@@ -111,7 +111,8 @@ def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
         FROM raw_register r
     ), parsed AS (
         SELECT base.*, {_select(nik)},
-            CASE WHEN upper(trim(coalesce(jenis_kelamin, ''))) IN ('L', 'LK', 'LAKI-LAKI', 'LAKI LAKI', 'LAKI', 'PRIA', 'M', '1')
+            CASE WHEN upper(trim(coalesce(jenis_kelamin, '')))
+                      IN ('L', 'LK', 'LAKI-LAKI', 'LAKI LAKI', 'LAKI', 'PRIA', 'M', '1')
                  THEN 'L'
                  WHEN upper(trim(coalesce(jenis_kelamin, ''))) IN ('P', 'PR', 'PEREMPUAN', 'WANITA', 'F', '2') THEN 'P'
             END AS stated_sex,
@@ -164,7 +165,8 @@ def _judge(con: duckdb.DuckDBPyConnection, source: str, target: str, base_reason
     Exact copies are found by an MD5 of the row's fields (one key to partition on instead of a dozen)."""
     con.execute(f"""
     CREATE OR REPLACE TABLE {target} AS
-    WITH a AS (SELECT *, {base_reason} AS base_code, md5(CAST(to_json(list_value({all_fields})) AS VARCHAR)) AS row_digest
+    WITH a AS (SELECT *, {base_reason} AS base_code,
+                      md5(CAST(to_json(list_value({all_fields})) AS VARCHAR)) AS row_digest
                FROM {source})
     SELECT a.* EXCLUDE (base_code, row_digest), coalesce(base_code, CASE
         WHEN row_number() OVER (PARTITION BY base_code IS NULL, row_digest ORDER BY {key_order}) > 1
@@ -221,7 +223,8 @@ def _residents_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
     CREATE OR REPLACE TABLE residents AS
     SELECT row_number() OVER (ORDER BY j._nik_digits)::INTEGER AS resident_id,
-        j._nik_digits AS nik, j.nik_status, nullif(regexp_replace(coalesce(j.no_kk, ''), '[^0-9]', '', 'g'), '') AS no_kk,
+        j._nik_digits AS nik, j.nik_status,
+        nullif(regexp_replace(coalesce(j.no_kk, ''), '[^0-9]', '', 'g'), '') AS no_kk,
         trim(j.nama) AS nama, j.name_key, {name_sorted_sql('j.name_key')} AS name_sorted,
         coalesce(j.stated_birth_date, j.nik_birth_date) AS birth_date, j.nik_birth_date,
         coalesce(j.stated_sex, j.nik_sex) AS sex, j.nik_sex,

@@ -15,6 +15,7 @@ adjustment needs. RapidFuzz's token-set ratio runs inside DuckDB as a vectorised
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import duckdb
@@ -146,11 +147,9 @@ def _token_set_ratio(left: pa.Array, right: pa.Array) -> pa.Array:
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Register the RapidFuzz scorers used by the levels (idempotent per connection)."""
-    try:
+    with contextlib.suppress(duckdb.CatalogException, duckdb.NotImplementedException):  # already registered
         con.create_function("rf_token_set_ratio", _token_set_ratio, ["VARCHAR", "VARCHAR"], "DOUBLE",
                             type="arrow", null_handling="special", side_effects=False)
-    except (duckdb.CatalogException, duckdb.NotImplementedException):
-        pass  # already registered on this connection
 
 
 def _level_case(comparison: Comparison) -> str:

@@ -215,7 +215,7 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
             return date.fromisoformat(str(value))
         except ValueError as exc:
             raise ConfigError(f"{where} must be a date YYYY-MM-DD, got {value!r}") from exc
-    if isinstance(default, bool) or isinstance(default, (dict, list, str)):
+    if isinstance(default, (bool, dict, list, str)):
         if not isinstance(value, type(default)):
             raise ConfigError(f"{where} must be a {type(default).__name__}, got {value!r}")
         return value

@@ -100,7 +100,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
         count(*) FILTER (WHERE blocked) FROM eval_rows""").fetchall()[0]
     # Truth coverage of each resident, recomputed from truth rows that survived cleaning (a row
     # rejected as a duplicate has its original among the memberships).
-    con.execute(f"""
+    con.execute("""
     CREATE OR REPLACE TEMP TABLE eval_people AS
     SELECT r.resident_id, t.age_eligible AND t.works AND t.is_resident AS in_scope,
         coalesce(tr.true_status = 'covered', FALSE) AS truly_covered,
@@ -139,7 +139,8 @@ def format_report(title: str, scores: Scores, seconds: float | None = None) -> s
         f"| uncovered list: F1 | {s['list_f1']:.4f} |",
         f"| covered people wrongly listed (double-enrolment risk) | {s['covered_wrongly_listed']:,} of "
         f"{scores.list_predicted:,} listed |",
-        f"| uncovered people wrongly hidden | {s['uncovered_wrongly_hidden']:,} of {s['list_true']:,} truly uncovered |",
+        f"| uncovered people wrongly hidden | {s['uncovered_wrongly_hidden']:,} of {s['list_true']:,} "
+        f"truly uncovered |",
         f"| pairwise links: precision / recall / F1 | {s['pair_precision']:.4f} / {s['pair_recall']:.4f} / "
         f"{s['pair_f1']:.4f} |",
         f"| blocking recall (true pairs ever compared) | {s['blocking_recall']:.5f} |",

@@ -105,7 +105,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, table: str, fields: tuple[Field, 
 
     def flush() -> None:
         if numbers:
-            chunk = _arrow_chunk(names, columns, file_id, numbers, problems)
+            chunk = _arrow_chunk(names, columns, file_id, numbers, problems)  # noqa: F841 (read by the SQL)
             con.execute(f"INSERT INTO {table} SELECT * FROM chunk")
             for c in columns:
                 c.clear()
@@ -146,7 +146,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, names: list[str], in
     if n == 0:
         raise InputFileError("the file has a header but no data rows", file=source.name, row=header_row)
     columns = [rows.column(i) if i is not None else pa.nulls(n, pa.string()) for i in index]
-    chunk = pa.Table.from_arrays(
+    chunk = pa.Table.from_arrays(  # noqa: F841 (read by the SQL below, by name)
         [pa.array([file_id] * n, pa.int32()), pa.array(range(header_row + 1, header_row + 1 + n), pa.int32()),
          pa.nulls(n, pa.string()), *columns],
         names=["file_id", "source_row", "read_problem", *names])

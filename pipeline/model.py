@@ -90,7 +90,7 @@ def em(patterns: np.ndarray, counts: np.ndarray, n_levels: list[int], *, max_ite
     one_hot = [np.stack([(patterns[:, j] == lvl) for lvl in range(n_levels[j])], axis=1).astype(float)
                for j in range(c)]
     iteration = 0
-    for iteration in range(1, max_iterations + 1):
+    for iteration in range(1, max_iterations + 1):  # noqa: B007 (returned: how many were needed)
         log_m = np.full(k, math.log(lam))
         log_u = np.full(k, math.log(1 - lam))
         for j in range(c):

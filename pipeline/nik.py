@@ -109,7 +109,8 @@ def nik_prepare_sql(column: str) -> dict[str, str]:
     digits = f"regexp_replace(regexp_replace({raw}, '{_FLOAT_SUFFIX}', ''), '{_SEPARATORS}', '', 'g')"
 
     def two(start: int) -> str:
-        return f"CASE WHEN regexp_matches({digits}, '^[0-9]{{16}}$') THEN CAST(substr({digits}, {start}, 2) AS INTEGER) END"
+        return (f"CASE WHEN regexp_matches({digits}, '^[0-9]{{16}}$') "
+                f"THEN CAST(substr({digits}, {start}, 2) AS INTEGER) END")
 
     return {
         "_nik_raw": raw,

@@ -38,7 +38,8 @@ class CheckOutcome:
         return asdict(self)
 
 
-def counts_reconcile(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previous_uncovered: int | None) -> Result:
+def counts_reconcile(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
+        previous_uncovered: int | None) -> Result:
     """Every input row is used or rejected: rows in = rows used + rows rejected, per file."""
     balance = reconciliation(con)
     bad = [r for r in balance if not r.balanced]
@@ -49,7 +50,8 @@ def counts_reconcile(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previ
                                     "rejected": r.rows_rejected} for r in balance]})
 
 
-def invalid_nik_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previous_uncovered: int | None) -> Result:
+def invalid_nik_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
+        previous_uncovered: int | None) -> Result:
     """The share of membership rows whose NIK is missing or unusable stays under the bound."""
     usable = ", ".join(f"'{s}'" for s in USABLE_NIK)
     total = scalar(con, "SELECT count(*) FROM memberships") or 0
@@ -62,7 +64,8 @@ def invalid_nik_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig, prev
         {"rows": total, "unusable_nik": bad, "share": round(share, 5)})
 
 
-def reject_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previous_uncovered: int | None) -> Result:
+def reject_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
+        previous_uncovered: int | None) -> Result:
     """The share of input rows rejected stays under the bound, per role."""
     rows = con.execute("""SELECT f.role, sum(f.rows_in), (SELECT count(*) FROM rejects j WHERE j.role = f.role)
                           FROM source_files f GROUP BY f.role ORDER BY f.role""").fetchall()
@@ -75,7 +78,8 @@ def reject_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previous_
         {"shares": {k: round(v, 5) for k, v in shares.items()}})
 
 
-def membership_linked_once(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previous_uncovered: int | None) -> Result:
+def membership_linked_once(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
+        previous_uncovered: int | None) -> Result:
     """No membership row is linked to two residents."""
     twice = scalar(con, """SELECT count(*) FROM (SELECT member_id FROM links WHERE decision = 'link'
                           GROUP BY member_id HAVING count(*) > 1)""") or 0
@@ -84,7 +88,8 @@ def membership_linked_once(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
                         f"{twice} memberships are linked to two or more residents", {"memberships_linked_twice": twice})
 
 
-def candidate_listed_once(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previous_uncovered: int | None) -> Result:
+def candidate_listed_once(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
+        previous_uncovered: int | None) -> Result:
     """No person appears twice in the candidate list."""
     twice = scalar(con, """SELECT count(*) FROM (SELECT r.nik FROM candidates c JOIN residents r USING (resident_id)
                           GROUP BY r.nik HAVING count(*) > 1)""") or 0
@@ -104,7 +109,8 @@ def _change(con: duckdb.DuckDBPyConnection, previous: int | None) -> tuple[int, 
     return now, abs(now - previous) / previous
 
 
-def uncovered_change(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previous_uncovered: int | None) -> Result:
+def uncovered_change(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
+        previous_uncovered: int | None) -> Result:
     """The uncovered count moves no more than the bound against the last publication."""
     now, change = _change(con, previous_uncovered)
     passed = change is None or change <= config.max_uncovered_change
@@ -113,10 +119,12 @@ def uncovered_change(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previ
                f"{config.max_uncovered_change:.0%})" + ("" if passed else
                ": a wrong or partial export? check the inputs before publishing"))
     return (passed, message,
-                        {"previous": previous_uncovered, "now": now, "change": None if change is None else round(change, 5)})
+                        {"previous": previous_uncovered, "now": now,
+                         "change": None if change is None else round(change, 5)})
 
 
-def uncovered_drift(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previous_uncovered: int | None) -> Result:
+def uncovered_drift(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
+        previous_uncovered: int | None) -> Result:
     """Warning: a softer move of the uncovered count."""
     now, change = _change(con, previous_uncovered)
     passed = change is None or change <= config.warn_uncovered_change
@@ -126,7 +134,8 @@ def uncovered_drift(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previo
                         {"previous": previous_uncovered, "now": now})
 
 
-def review_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig, previous_uncovered: int | None) -> Result:
+def review_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
+        previous_uncovered: int | None) -> Result:
     """Warning: many memberships waiting for human review means the model is unsure."""
     members = scalar(con, "SELECT count(*) FROM memberships") or 0
     review = scalar(con, "SELECT count(*) FROM member_outcomes WHERE outcome = 'review'") or 0

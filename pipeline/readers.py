@@ -114,8 +114,7 @@ def _csv_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
     first_lines = text.split("\n", _SNIFF_LINES)[:_SNIFF_LINES]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_lines))
     try:
-        for number, row in enumerate(reader, start=1):
-            yield number, row
+        yield from enumerate(reader, start=1)
     except csv.Error as exc:
         raise InputFileError(f"the CSV cannot be parsed ({exc})", file=source.name,
                              row=reader.line_num) from exc

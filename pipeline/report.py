@@ -222,7 +222,14 @@ def _write_pdf(html: str, base_url: Path, target: Path) -> None:
         raise ReportError(f"cannot load WeasyPrint to write {target.name}: {exc}",
                           hint=f"Install the Debian packages {_PDF_PACKAGES} (apt-get install {_PDF_PACKAGES}) "
                                "and `pip install -e .`") from exc
-    weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf(target)
+    # WeasyPrint warns about SVG attributes it ignores (text-anchor); they change nothing on the page.
+    quiet = logging.getLogger("weasyprint")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf(target)
+    finally:
+        quiet.setLevel(level)
 
 
 def write_report(publication_dir: Path, *, amount_rp: int, cost: CostConfig, publication_id: str | None = None,

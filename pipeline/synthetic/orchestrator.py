@@ -18,8 +18,6 @@ from .naming import PersonNames, copy_namesakes, make_names
 from .occupations import draw_desil, draw_occupations
 from .population import HEAD, age_at, make_city, make_outsiders
 from .profiles import get_profile
-
-COMMON_NAME_MIN = 20  # a name is "common" when at least this many people of the city carry it
 from .register import REGISTER_FILE, RegisterInput, write_register
 
 __all__ = ["GeneratedFiles", "generate", "FAMILIES_PER_SCALE", "OUTSIDER_SHARE"]
@@ -28,6 +26,7 @@ log = logging.getLogger(__name__)
 
 FAMILIES_PER_SCALE = 59_000  # families at scale 1.0 (about 201,000 residents)
 OUTSIDER_SHARE = 0.13  # share of membership rows held by people outside the register
+COMMON_NAME_MIN = 20  # a name is "common" when at least this many people of the city carry it
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from pipeline.synthetic import GeneratedFiles
 pytestmark = pytest.mark.slow
 
 
-def _run(register: Path, members: list[Path], out: Path, warehouse: Path, config: Path | None = None) -> dg.ExecuteInProcessResult:
+def _run(register: Path, members: list[Path], out: Path, warehouse: Path,
+         config: Path | None = None) -> dg.ExecuteInProcessResult:
     settings = {"register_files": [str(register)], "member_files": [str(m) for m in members],
                 "publication_root": str(out), "config_file": str(config) if config else ""}
     with dg.DagsterInstance.get() as instance:
@@ -53,7 +54,8 @@ def _rewrite_csv(source: Path, target: Path, encoding: str, change: callable) ->
     return target
 
 
-def test_many_rejected_rows_block(small_city: GeneratedFiles, baseline: tuple[Path, Path, Path], tmp_path: Path) -> None:
+def test_many_rejected_rows_block(small_city: GeneratedFiles, baseline: tuple[Path, Path, Path],
+                                  tmp_path: Path) -> None:
     out, warehouse, first = baseline
     # One register row in ten loses its kelurahan: 10% rejected, above the 5% bound.
     broken = _rewrite_csv(small_city.register, tmp_path / small_city.register.name, "utf-8",

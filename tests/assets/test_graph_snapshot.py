@@ -21,7 +21,8 @@ def _graph() -> dict:
             "group": node.group_name,
             "deps": sorted(p.to_user_string() for p in node.parent_keys),
         }
-    checks = sorted(f"{k.asset_key.to_user_string()}:{k.name}:{'blocking' if graph.get_check_spec(k).blocking else 'warn'}"
+    checks = sorted(f"{k.asset_key.to_user_string()}:{k.name}:"
+                    f"{'blocking' if graph.get_check_spec(k).blocking else 'warn'}"
                     for k in graph.asset_check_keys)
     return {
         "assets": assets,

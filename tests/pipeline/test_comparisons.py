@@ -17,7 +17,8 @@ def _levels(member: tuple, resident: tuple) -> dict[str, str]:
     register_functions(con)
     prepare_link_tables(con)
     con.execute("CREATE TABLE pairs AS SELECT 1 AS member_id, 1 AS resident_id")
-    row = con.execute(f"SELECT {', '.join('g_' + c.name for c in COMPARISONS)} FROM ({levels_sql('pairs')})").fetchall()[0]
+    columns = ", ".join("g_" + c.name for c in COMPARISONS)
+    row = con.execute(f"SELECT {columns} FROM ({levels_sql('pairs')})").fetchall()[0]
     return {c.name: ("null" if g < 0 else c.levels[g].label) for c, g in zip(COMPARISONS, row, strict=True)}
 
 

@@ -21,12 +21,13 @@ def test_em_recovers_the_parameters_of_a_known_mixture() -> None:
     u_true = [np.array([0.02, 0.08, 0.90]), np.array([0.05, 0.15, 0.80]), np.array([0.1, 0.2, 0.7])]
     n, lam = 200_000, 0.2
     is_match = rng.random(n) < lam
-    columns = [np.where(is_match, rng.choice(3, n, p=m), rng.choice(3, n, p=u)) for m, u in zip(m_true, u_true)]
+    columns = [np.where(is_match, rng.choice(3, n, p=m), rng.choice(3, n, p=u))
+               for m, u in zip(m_true, u_true, strict=True)]
     patterns, counts = np.unique(np.stack(columns, axis=1), axis=0, return_counts=True)
     m, u, share, iterations = em(patterns, counts.astype(float), [3, 3, 3])
     assert iterations < 200
     assert share == pytest.approx(lam, abs=0.01)
-    for got, want in zip(m + u, m_true + u_true):
+    for got, want in zip(m + u, m_true + u_true, strict=True):
         assert got == pytest.approx(want, abs=0.02)
 
 
@@ -54,7 +55,7 @@ def test_sql_scores_equal_the_reference_on_sampled_pairs(scored) -> None:
     sql_probability = {}
     for row in rows:
         member, resident = row[0], row[1]
-        levels = dict(zip(names, row[2:2 + len(names)]))
+        levels = dict(zip(names, row[2:2 + len(names)], strict=True))
         name_tf, name_tf_shorter, bayes_factor, probability = row[2 + len(names):]
         expected = reference_bayes_factor(levels, name_tf, name_tf_shorter, params)
         by_member.setdefault(member, {})[resident] = expected
