@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ from pipeline.comparisons import COMPARISONS, levels_sql, prepare_link_tables, r
 from pipeline.config import LinkingConfig
 from pipeline.explain import explanation_sql, level_label_sql
 from pipeline.model import ModelParams, score_pairs, train
+from pipeline.stopwatch import Laps
 
 __all__ = ["LinkingResult", "link", "NEAR_MISS_PROBABILITY"]
 
@@ -50,14 +50,8 @@ def link(con: duckdb.DuckDBPyConnection, config: LinkingConfig,
          progress: Callable[[str], None] | None = None) -> LinkingResult:
     """Run the whole linking stage on `residents` x `memberships` (see module doc)."""
     say = progress or (lambda _msg: None)
-    seconds: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[name] = round(now - clock, 3)
-        clock = now
+    laps = Laps()
+    lap = laps.lap
 
     register_functions(con)
     prepare_link_tables(con)
@@ -85,7 +79,7 @@ def link(con: duckdb.DuckDBPyConnection, config: LinkingConfig,
     return LinkingResult(
         pairs_per_rule=stats, candidate_pairs=sum(n for _, n in stats), decisions=decisions,
         members_linked=outcomes.get("linked", 0), members_review=outcomes.get("review", 0),
-        members_unlinked=outcomes.get("unlinked", 0), params=params, seconds=seconds,
+        members_unlinked=outcomes.get("unlinked", 0), params=params, seconds=laps.seconds,
     )
 
 

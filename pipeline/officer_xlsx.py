@@ -7,15 +7,18 @@ same data gives the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import xlsxwriter
 
 from pipeline.tracks import CANDIDATE_TRACKS, TRACKS
 
-__all__ = ["write_kelurahan_workbooks", "mask_nik", "OFFICER_COLUMNS"]
+__all__ = ["write_kelurahan_workbooks", "write_officer_workbook", "mask_nik", "OFFICER_COLUMNS"]
 
 # (header, SQL expression over candidates k ⨝ residents r ⨝ coverage c, width, kind)
 OFFICER_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
@@ -69,37 +72,46 @@ def write_kelurahan_workbooks(con: duckdb.DuckDBPyConnection, folder: Path, *, c
     written: dict[str, int] = {}
     for code, name, kecamatan in kelurahan:
         file_name = f"{code}-{name.replace(' ', '_')}.xlsx"
-        _write_one(folder / file_name, f"{name}, Kec. {kecamatan}", by_code.get(code, []), created,
-                   nik_visible_digits)
+        write_officer_workbook(folder / file_name, f"{name}, Kec. {kecamatan}", by_code.get(code, []),
+                               created=created, nik_text=lambda nik: mask_nik(nik, nik_visible_digits))
         written[file_name] = len(by_code.get(code, []))
     return written
 
 
-def _write_one(path: Path, title: str, rows: list[tuple], created: datetime, visible: int) -> None:
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+Column = tuple[str, str, int, str]  # (header, SQL expression, width, kind)
+
+
+def write_officer_workbook(target: Path | BinaryIO, title: str, rows: list[tuple], *, created: datetime,
+                           nik_text: Callable[[str], str], columns: tuple[Column, ...] = OFFICER_COLUMNS) -> None:
+    """One officer workbook (a file path, or a binary buffer for a download): Indonesian headers, header
+    row frozen, filters on, text columns stored as text, NIK as `nik_text` shows it."""
+    in_memory = not isinstance(target, (str, Path))
+    workbook = xlsxwriter.Workbook(target if in_memory else str(target),
+                                   {"in_memory": in_memory, "strings_to_numbers": False, "strings_to_formulas": False,
+                                    "strings_to_urls": False})
     workbook.set_properties({"title": f"Daftar calon peserta Jamsostek - {title}", "created": created,
                              "author": "UCJ Kota Madiun"})
     bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
     text = workbook.add_format({"num_format": "@"})
     money = workbook.add_format({"num_format": "#,##0"})
     sheet = workbook.add_worksheet("Calon peserta")
-    for col, (header, _, width, kind) in enumerate(OFFICER_COLUMNS):
+    for col, (header, _, width, kind) in enumerate(columns):
         sheet.write_string(0, col, header, bold)
         sheet.set_column(col, col, width, text if kind in ("nik", "text") else None)
     for r, row in enumerate(rows, start=1):
-        for col, ((_, _, _, kind), value) in enumerate(zip(OFFICER_COLUMNS, row, strict=True)):
+        for col, ((_, _, _, kind), value) in enumerate(zip(columns, row, strict=True)):
             if value is None:
                 continue
             if kind == "nik":
-                sheet.write_string(r, col, mask_nik(value, visible), text)
+                sheet.write_string(r, col, nik_text(value), text)
             elif kind == "track":
-                sheet.write_string(r, col, TRACKS[value])
+                sheet.write_string(r, col, TRACKS.get(value, value))
             elif kind in ("int", "num"):
-                sheet.write_number(r, col, value)
+                sheet.write_number(r, col, float(value) if isinstance(value, Decimal) else value)
             elif kind == "rp":
                 sheet.write_number(r, col, value, money)
             else:
                 sheet.write_string(r, col, str(value), text)
     sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(OFFICER_COLUMNS) - 1)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
     workbook.close()

@@ -6,7 +6,6 @@ per asset; this module is the plain reference of their order.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +20,7 @@ from pipeline.coverage import build_coverage
 from pipeline.ingest import load_role
 from pipeline.linking import LinkingResult, link
 from pipeline.priority import build_candidates
+from pipeline.stopwatch import Laps
 from pipeline.tracks import build_tracks
 
 __all__ = ["EngineRun", "run_engine"]
@@ -35,14 +35,8 @@ class EngineRun:
 def run_engine(con: duckdb.DuckDBPyConnection, *, register: list[Path], members: list[Path], config: Config,
                reference_date: date, progress: Callable[[str], None] | None = None) -> EngineRun:
     """Ingest, clean, link, decide coverage, tracks and candidates in `con` (no publication)."""
-    seconds: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[name] = round(now - clock, 3)
-        clock = now
+    laps = Laps()
+    lap = laps.lap
 
     load_role(con, "register", register, config.ingest, progress)
     load_role(con, "members", members, config.ingest, progress)
@@ -58,4 +52,4 @@ def run_engine(con: duckdb.DuckDBPyConnection, *, register: list[Path], members:
     build_candidates(con, config.priority, config.cost, config.eligibility, reference_date)
     build_changes(con, None, None, config.eligibility)  # no previous publication to compare with
     lap("decide")
-    return EngineRun(linking, seconds)
+    return EngineRun(linking, laps.seconds)

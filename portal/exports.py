@@ -12,12 +12,9 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-import xlsxwriter
-
-from pipeline.officer_xlsx import OFFICER_COLUMNS, mask_nik
+from pipeline.officer_xlsx import OFFICER_COLUMNS, mask_nik, write_officer_workbook
 from pipeline.tracks import TRACKS
 from portal.candidates import CandidateFilter, export_rows
 from portal.publications import PublicationInfo
@@ -89,34 +86,8 @@ def _nik(value: Any, scope: Scope, visible: int) -> str:
 
 def _xlsx(rows: list[tuple[Any, ...]], scope: Scope, visible: int, title: str, created: datetime) -> bytes:
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
-                                            "strings_to_formulas": False, "strings_to_urls": False})
-    workbook.set_properties({"title": f"Daftar calon peserta Jamsostek - {title}", "created": created,
-                             "author": "UCJ Kota Madiun"})
-    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
-    text = workbook.add_format({"num_format": "@"})
-    money = workbook.add_format({"num_format": "#,##0"})
-    sheet = workbook.add_worksheet("Calon peserta")
-    for col, (header, _, width, kind) in enumerate(EXPORT_COLUMNS):
-        sheet.write_string(0, col, header, bold)
-        sheet.set_column(col, col, width, text if kind in ("nik", "text") else None)
-    for r, row in enumerate(rows, start=1):
-        for col, ((_, _, _, kind), value) in enumerate(zip(EXPORT_COLUMNS, row, strict=True)):
-            if value is None:
-                continue
-            if kind == "nik":
-                sheet.write_string(r, col, _nik(value, scope, visible), text)
-            elif kind == "track":
-                sheet.write_string(r, col, TRACKS.get(value, value))
-            elif kind in ("int", "num"):
-                sheet.write_number(r, col, float(value) if isinstance(value, Decimal) else value)
-            elif kind == "rp":
-                sheet.write_number(r, col, value, money)
-            else:
-                sheet.write_string(r, col, str(value), text)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(EXPORT_COLUMNS) - 1)
-    workbook.close()
+    write_officer_workbook(buffer, title, rows, created=created, columns=EXPORT_COLUMNS,
+                           nik_text=lambda nik: _nik(nik, scope, visible))
     return buffer.getvalue()
 
 
