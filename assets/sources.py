@@ -2,6 +2,7 @@
 the UI shows when the warehouse is stale and runs can skip work when nothing changed."""
 
 import hashlib
+import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -21,12 +22,20 @@ def inbox_fingerprint(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-@dg.observable_source_asset(group_name="inbox", description="The DTSEN register extract in data/inbox/ "
-                            "(the last register file by name).")
-def inbox_register(settings: PipelineSettings) -> dg.DataVersion:
+def _register_version(settings: PipelineSettings) -> dg.DataVersion:
     return dg.DataVersion(inbox_fingerprint(scan_inbox(settings.inbox()).register))
 
 
-@dg.observable_source_asset(group_name="inbox", description="Every BPJS Ketenagakerjaan export in data/inbox/.")
-def inbox_members(settings: PipelineSettings) -> dg.DataVersion:
+def _members_version(settings: PipelineSettings) -> dg.DataVersion:
     return dg.DataVersion(inbox_fingerprint(scan_inbox(settings.inbox()).members))
+
+
+with warnings.catch_warnings():  # observable sources are "beta" in Dagster 1.13; we accept that
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    inbox_register = dg.observable_source_asset(
+        name="inbox_register", group_name="inbox",
+        description="The DTSEN register extract in data/inbox/ (the last register file by name).",
+    )(_register_version)
+    inbox_members = dg.observable_source_asset(
+        name="inbox_members", group_name="inbox", description="Every BPJS Ketenagakerjaan export in data/inbox/.",
+    )(_members_version)

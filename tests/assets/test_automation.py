@@ -133,3 +133,30 @@ def test_schedule_runs_nightly_and_skips_when_nothing_to_do(small_city: Generate
         decisions = _schedule(settings, instance, "2026-01-03T01:00:00+07:00")
         assert isinstance(decisions, dg.RunRequest) and decisions.asset_selection == DECISION_ASSETS
         assert decisions.tags["ucj/reference_date"] == "2026-01-03"
+
+
+def test_inbox_sources_version_follows_file_content(small_city: GeneratedFiles, inbox: Path, tmp_path: Path) -> None:
+    from dagster._core.definitions.observe import observe
+
+    from assets.sources import inbox_members, inbox_register
+
+    settings = _settings(inbox, tmp_path)
+    _drop(small_city.register, inbox, 1)
+    for path in small_city.members:
+        _drop(path, inbox, 2)
+
+    def versions() -> dict[str, str]:
+        with dg.instance_for_test() as instance:
+            result = observe([inbox_register, inbox_members], instance=instance, resources={"settings": settings})
+            return {e.asset_key.to_user_string(): e.event_specific_data.asset_observation.tags["dagster/data_version"]
+                    for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"}
+
+    first = versions()
+    assert set(first) == {"inbox_register", "inbox_members"}
+    os.utime(inbox / small_city.register.name, ns=(5, 5))  # touched, same bytes: same version
+    assert versions() == first
+    with (inbox / small_city.members[0].name).open("ab") as fh:
+        fh.write(b"\n")  # changed bytes: the members' version moves, the register's does not
+    second = versions()
+    assert second["inbox_register"] == first["inbox_register"]
+    assert second["inbox_members"] != first["inbox_members"]
