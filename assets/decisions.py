@@ -30,7 +30,7 @@ def candidates(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     reference_date = settings.reference_date(context)
     with transient_failures(context), warehouse.get_connection() as con:
         tracks = build_tracks(con, config.eligibility, reference_date)
-        listed = build_candidates(con, config.priority, config.cost, config.eligibility, reference_date)
+        listed = build_candidates(con, config.priority, config.cost, reference_date)
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(listed.values()),
                                           "reference_date": reference_date.isoformat(),
                                           "by_track": dg.MetadataValue.json(dict(sorted(tracks.items())))})

@@ -252,7 +252,7 @@ def decide(con: duckdb.DuckDBPyConnection, config, reference_date: date, *, cand
     build_coverage(con)
     build_tracks(con, config.eligibility, reference_date)
     if candidates:
-        build_candidates(con, config.priority, config.cost, config.eligibility, reference_date)
+        build_candidates(con, config.priority, config.cost, reference_date)
 
 
 def score(con: duckdb.DuckDBPyConnection, truth_dir: Path):

@@ -22,7 +22,7 @@ from datetime import date
 
 import duckdb
 
-from pipeline.config import CostConfig, EligibilityConfig, PriorityConfig
+from pipeline.config import CostConfig, PriorityConfig
 from pipeline.tracks import CANDIDATE_TRACKS, age_sql
 
 __all__ = ["build_candidates", "SCHOLARSHIP_CHILDREN", "RANK_ORDER"]
@@ -99,9 +99,9 @@ ORDER BY track, priority_rank
 
 
 def build_candidates(con: duckdb.DuckDBPyConnection, priority: PriorityConfig, cost: CostConfig,
-                     eligibility: EligibilityConfig, reference_date: date) -> dict[str, int]:
+                     reference_date: date) -> dict[str, int]:
     """(Re)create `candidates` (one row per resident in a candidate track of `tracks`); return counts
-    per track. `eligibility` is accepted for symmetry with `build_tracks` (ages come from `tracks`)."""
+    per track."""
     p = priority
     con.execute(_SQL, {
         "ref": reference_date,

@@ -49,7 +49,7 @@ def run_engine(con: duckdb.DuckDBPyConnection, *, register: list[Path], members:
     lap("link")
     build_coverage(con)
     build_tracks(con, config.eligibility, reference_date)
-    build_candidates(con, config.priority, config.cost, config.eligibility, reference_date)
+    build_candidates(con, config.priority, config.cost, reference_date)
     build_changes(con, None, None, config.eligibility)  # no previous publication to compare with
     lap("decide")
     return EngineRun(linking, laps.seconds)

@@ -43,7 +43,7 @@ def warehouse(con: duckdb.DuckDBPyConnection, people: list[dict]) -> None:
 
 def decide(con: duckdb.DuckDBPyConnection, priority: PriorityConfig | None = None) -> dict[str, dict]:
     build_tracks(con, EligibilityConfig(), REF)
-    build_candidates(con, priority or PriorityConfig(), CostConfig(), EligibilityConfig(), REF)
+    build_candidates(con, priority or PriorityConfig(), CostConfig(), REF)
     result = con.execute("SELECT r.nik, k.* FROM candidates k JOIN residents r USING (resident_id)")
     names = [d[0] for d in result.description]
     return {row[0]: dict(zip(names, row, strict=True)) for row in result.fetchall()}
@@ -135,7 +135,7 @@ def test_parts_add_up_to_the_score(engine: duckdb.DuckDBPyConnection) -> None:
 
 def test_score_and_ranks_are_deterministic_across_runs_and_input_order(engine: duckdb.DuckDBPyConnection) -> None:
     first = _candidates(engine)
-    build_candidates(engine, PriorityConfig(), CostConfig(), EligibilityConfig(), REF)
+    build_candidates(engine, PriorityConfig(), CostConfig(), REF)
     assert _candidates(engine) == first
     original = engine.execute("SELECT * FROM residents ORDER BY resident_id").fetchall()
     try:
@@ -143,7 +143,7 @@ def test_score_and_ranks_are_deterministic_across_runs_and_input_order(engine: d
             engine.execute(f"CREATE OR REPLACE TABLE residents AS SELECT * FROM residents ORDER BY {order}")
             engine.execute("CREATE OR REPLACE TABLE coverage AS SELECT * FROM coverage ORDER BY hash(resident_id)")
             build_tracks(engine, EligibilityConfig(), REF)
-            build_candidates(engine, PriorityConfig(), CostConfig(), EligibilityConfig(), REF)
+            build_candidates(engine, PriorityConfig(), CostConfig(), REF)
             assert _candidates(engine) == first, order
     finally:
         engine.execute("CREATE OR REPLACE TABLE residents AS SELECT * FROM residents ORDER BY resident_id")
