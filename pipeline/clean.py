@@ -227,7 +227,7 @@ def _residents_table(con: duckdb.DuckDBPyConnection) -> None:
         nullif(regexp_replace(coalesce(j.no_kk, ''), '[^0-9]', '', 'g'), '') AS no_kk,
         trim(j.nama) AS nama, j.name_key, {name_sorted_sql('j.name_key')} AS name_sorted,
         coalesce(j.stated_birth_date, j.nik_birth_date) AS birth_date, j.nik_birth_date,
-        coalesce(j.stated_sex, j.nik_sex) AS sex, j.nik_sex,
+        coalesce(j.stated_sex, j.nik_sex) AS sex, j.nik_sex, j.nik_region, j.nik_serial,
         trim(j.alamat) AS alamat, nullif(trim(j.rt), '') AS rt, nullif(trim(j.rw), '') AS rw,
         j.kelurahan_code, k.name AS kelurahan, k.kecamatan_code, k.kecamatan,
         j.occupation_code, o.label AS occupation, coalesce(o.grp, 'unknown') AS occupation_group,
@@ -255,7 +255,8 @@ def _memberships_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
     CREATE OR REPLACE TABLE memberships AS
     SELECT row_number() OVER (ORDER BY j.file_id, j.source_row)::INTEGER AS member_id,
-        j.kpj_clean AS kpj, j.nik_status, j.nik, j.nik15, j.nik_prefix, j.nik_region, j.nik_birth_date, j.nik_sex,
+        j.kpj_clean AS kpj, j.nik_status, j.nik, j.nik15, j.nik_prefix, j.nik_region, j.nik_serial,
+        j.nik_birth_date, j.nik_sex,
         trim(j.nama) AS nama, j.name_key, {name_sorted_sql('j.name_key')} AS name_sorted, j.birth_date,
         j.segment, j.status_clean AS status, j.status_clean = 'AKTIF' AS is_active, j.start_date, j.end_date,
         nullif(trim(j.npp), '') AS npp, nullif(trim(j.nama_perusahaan), '') AS employer,

@@ -52,6 +52,7 @@ def headline_counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "coverage": grouped("SELECT coverage_status, count(*) FROM coverage GROUP BY 1 ORDER BY 1"),
         "tracks": grouped("SELECT track, count(*) FROM tracks GROUP BY 1 ORDER BY 1"),
         "candidates": int(scalar(con, "SELECT count(*) FROM candidates")),
+        "blocking_pairs": grouped("SELECT rule, new_pairs FROM blocking_stats ORDER BY rule_order"),
         "pro_jkk_jkm_yearly_cost_rp": int(scalar(con, "SELECT coalesce(sum(yearly_cost_rp), 0) FROM candidates")),
     }
 

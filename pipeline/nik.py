@@ -45,7 +45,7 @@ class NikParse:
     region: str | None
     birth_date: date | None
     sex: str | None  # "L" or "P"; None when the date part is invalid
-    serial: str | None
+    serial: str | None  # digits 13-16; None when digit 16 may be Excel's zero
 
 
 def _century_date(yy: int, month: int, day: int, stated_year: int | None, ref_year: int) -> date | None:
@@ -94,8 +94,8 @@ def parse_nik(text: str | None, *, stated_birth_year: int | None = None, ref_yea
     sex = ("P" if dd > 40 else "L") if birth else None
     parsed = dict(nik15=digits[:15], prefix=None, region=digits[:6], birth_date=birth, sex=sex,
                   serial=digits[12:])
-    if from_number and digits.endswith("0"):
-        return NikParse("excel_rounded", None, **parsed)
+    if from_number and digits.endswith("0"):  # digit 16 (the serial's last) is not to be trusted
+        return NikParse("excel_rounded", None, **{**parsed, "serial": None})
     if birth is None:
         return NikParse("bad_date", digits, **parsed)
     if digits[:2] not in PROVINCE_CODES:
@@ -154,6 +154,7 @@ def nik_sql(*, stated_birth_date: str | None, ref_year: int) -> dict[str, str]:
         "nik_prefix": f"CASE WHEN {scientific} "
                       f"THEN regexp_replace(regexp_replace(_nik_raw, '[eE].*$', ''), '[.,]', '', 'g') END",
         "nik_region": f"CASE WHEN {sixteen} THEN left(_nik_digits, 6) END",
+        "nik_serial": f"CASE WHEN {sixteen} AND NOT {rounded} THEN right(_nik_digits, 4) END",
         "nik_birth_date": f"CASE WHEN {sixteen} THEN {birth} END",
         "nik_sex": f"CASE WHEN {sixteen} AND ({birth}) IS NOT NULL "
                    f"THEN CASE WHEN _nik_dd > 40 THEN 'P' ELSE 'L' END END",

@@ -50,7 +50,7 @@ CASES: list[tuple[str, str | None, dict, dict]] = [
     ("Excel scientific, lower case, more digits", "3.5770143e15", {},
      dict(status="excel_scientific", prefix="35770143")),
     ("number cell ending in 0", "3577014305900010.0", {},
-     dict(status="excel_rounded", digits=None, nik15="357701430590001", region="357701",
+     dict(status="excel_rounded", digits=None, nik15="357701430590001", region="357701", serial=None,
           birth_date=date(1990, 5, 3), sex="P")),
     ("number cell ending in 0, comma decimal", "3577014305900010,0", {}, dict(status="excel_rounded", digits=None)),
     ("number cell ending in non-zero stays valid", "3577014305900001.0", {},
@@ -110,7 +110,7 @@ def test_docstring_examples() -> None:
 # ----------------------------------------------------------------------------------------------
 # The SQL fast path, evaluated the way pipeline.clean does: helper columns in one CTE, outputs in the next.
 
-_COLUMNS = ("nik_status", "nik", "nik15", "nik_prefix", "nik_region", "nik_birth_date", "nik_sex")
+_COLUMNS = ("nik_status", "nik", "nik15", "nik_prefix", "nik_region", "nik_serial", "nik_birth_date", "nik_sex")
 
 
 def _sql_parse(con: duckdb.DuckDBPyConnection, rows: list[tuple[str | None, date | None]],
@@ -134,7 +134,7 @@ def _sql_parse(con: duckdb.DuckDBPyConnection, rows: list[tuple[str | None, date
 
 def _reference(text: str | None, stated: date | None, ref_year: int) -> tuple:
     p = parse_nik(text, stated_birth_year=stated.year if stated else None, ref_year=ref_year)
-    return (p.status, p.digits, p.nik15, p.prefix, p.region, p.birth_date, p.sex)
+    return (p.status, p.digits, p.nik15, p.prefix, p.region, p.serial, p.birth_date, p.sex)
 
 
 def test_sql_agrees_on_the_table(con: duckdb.DuckDBPyConnection) -> None:
