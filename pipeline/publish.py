@@ -121,8 +121,7 @@ def _write_json(path: Path, value: Any) -> None:
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path, fmt: str) -> int:
     options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
-    con.execute(f"COPY ({query}) TO '{target.as_posix()}' ({options})")
-    return int(scalar(con, f"SELECT count(*) FROM ({query})"))
+    return int(scalar(con, f"COPY ({query}) TO '{target.as_posix()}' ({options})"))  # COPY returns its row count
 
 
 def publish(

@@ -18,6 +18,7 @@ from pipeline.synthetic import GeneratedFiles
 from pipeline.tracks import build_tracks
 from pipeline.warehouse import connect
 from tests.conftest import REFERENCE_DATE
+from tests.pipeline.decision_fixtures import create_decision_tables
 
 REF = REFERENCE_DATE  # 2026-01-01
 
@@ -29,11 +30,7 @@ def born(age: int, month: int = 6) -> date:
 
 def warehouse(con: duckdb.DuckDBPyConnection, people: list[dict]) -> None:
     """`residents` and `coverage` as the cleaning writes them (only the columns tracks and priority read)."""
-    con.execute("""CREATE OR REPLACE TABLE residents (resident_id INTEGER, nik VARCHAR, no_kk VARCHAR,
-        birth_date DATE, kelurahan_code VARCHAR, kelurahan VARCHAR, occupation_code INTEGER, occupation VARCHAR,
-        occupation_group VARCHAR, work_risk INTEGER, desil INTEGER, shdk_code INTEGER)""")
-    con.execute("""CREATE OR REPLACE TABLE coverage (resident_id INTEGER, coverage_status VARCHAR, segment VARCHAR,
-        membership_end DATE, npp VARCHAR, employer VARCHAR)""")
+    create_decision_tables(con)
     for i, p in enumerate(people, start=1):
         con.execute("INSERT INTO residents VALUES (?, ?, ?, ?, ?, 'Oro-oro Ombo', 8, 'PEDAGANG', 'informal', ?, ?, ?)",
                     [i, p["nik"], p.get("kk"), p["born"], p.get("kelurahan", "3577011001"), p.get("risk", 0),

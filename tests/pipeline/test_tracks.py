@@ -22,6 +22,7 @@ from pipeline.synthetic import GeneratedFiles
 from pipeline.tracks import CANDIDATE_TRACKS, EMPLOYER_REFERRALS_QUERY, TRACKS, age_sql, build_tracks
 from pipeline.warehouse import connect
 from tests.conftest import REFERENCE_DATE
+from tests.pipeline.decision_fixtures import create_decision_tables
 
 REF = REFERENCE_DATE  # 2026-01-01
 
@@ -314,11 +315,7 @@ def test_every_one_of_the_89_occupations_lands_in_its_groups_track(tmp_path: Pat
 # --- the rule SQL directly: cases the cleaning makes impossible -----------------------------------
 
 def _mini_warehouse(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
-    con.execute("""CREATE OR REPLACE TABLE residents (resident_id INTEGER, nik VARCHAR, no_kk VARCHAR,
-        birth_date DATE, kelurahan_code VARCHAR, kelurahan VARCHAR, occupation_code INTEGER, occupation VARCHAR,
-        occupation_group VARCHAR, work_risk INTEGER, desil INTEGER, shdk_code INTEGER)""")
-    con.execute("""CREATE OR REPLACE TABLE coverage (resident_id INTEGER, coverage_status VARCHAR, segment VARCHAR,
-        membership_end DATE, npp VARCHAR, employer VARCHAR)""")
+    create_decision_tables(con)
     for i, row in enumerate(rows, start=1):
         con.execute("INSERT INTO residents VALUES (?, ?, NULL, ?, ?, ?, 8, 'PERDAGANGAN', 'informal', 2, 3, 1)",
                     [i, f"35770101018{i:05d}", row.get("born", date(1980, 1, 1)), row["code"], row.get("name")])
