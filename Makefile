@@ -46,6 +46,7 @@ ui: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/ruff check pipeline assets cli portal tests bench
+	$(BIN)/lint-imports
 	$(DAGSTER_ENV) $(BIN)/dg check defs
 
 clean:

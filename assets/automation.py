@@ -18,9 +18,9 @@ import dagster as dg
 
 from assets.resources import JAKARTA, REFERENCE_DATE_TAG, PipelineSettings
 from assets.sources import inbox_fingerprint
-from pipeline.inbox import classify_file, scan_inbox
-from pipeline.publish import latest_manifest
-from pipeline.readers import describe
+from pipeline.ingest.inbox import classify_file, scan_inbox
+from pipeline.ingest.readers import describe
+from pipeline.published.latest import latest_manifest
 
 __all__ = ["nightly_schedule", "inbox_sensor", "DECISION_ASSETS"]
 

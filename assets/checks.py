@@ -1,4 +1,4 @@
-"""Asset checks: one per `pipeline.quality.CHECKS` entry. Blocking checks fail with severity ERROR
+"""Asset checks: one per `pipeline.checks.CHECKS` entry. Blocking checks fail with severity ERROR
 and stop everything downstream, so the publication (and `latest`) never sees bad data; the others
 are warnings."""
 
@@ -8,8 +8,8 @@ from assets.decisions import candidates
 from assets.ingest import memberships, rejects
 from assets.linking import links
 from assets.resources import PipelineSettings, WarehouseResource
-from pipeline.publish import latest_manifest
-from pipeline.quality import CHECKS, CheckSpec, run_check
+from pipeline.checks import CHECKS, CheckSpec, run_check
+from pipeline.published.latest import latest_manifest
 
 __all__ = ["quality_checks", "previous_uncovered"]
 

@@ -4,9 +4,9 @@ import dagster as dg
 
 from assets.linking import links
 from assets.resources import PipelineSettings, WarehouseResource, transient_failures
-from pipeline.coverage import build_coverage
-from pipeline.priority import build_candidates
-from pipeline.tracks import build_tracks
+from pipeline.decisions.coverage import build_coverage
+from pipeline.decisions.priority import build_candidates
+from pipeline.decisions.tracks import build_tracks
 
 __all__ = ["coverage", "candidates"]
 

@@ -4,8 +4,8 @@ import dagster as dg
 
 from assets.resources import PipelineSettings, WarehouseResource, transient_failures
 from assets.sources import inbox_members, inbox_register
-from pipeline.clean import build_rejects, clean_members, clean_register
-from pipeline.ingest import load_role
+from pipeline.ingest.clean import build_rejects, clean_members, clean_register
+from pipeline.ingest.load import load_role
 
 __all__ = ["raw_register", "raw_members", "residents", "memberships", "rejects"]
 

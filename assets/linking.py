@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets.ingest import memberships, residents
 from assets.resources import PipelineSettings, WarehouseResource, transient_failures
-from pipeline.linking import link
+from pipeline.linking.link import link
 
 __all__ = ["links"]
 

@@ -12,10 +12,11 @@ from assets.decisions import candidates, coverage
 from assets.ingest import rejects
 from assets.linking import links
 from assets.resources import JAKARTA, PipelineSettings, WarehouseResource, transient_failures
-from pipeline.changes import build_changes
-from pipeline.manifest import build_manifest
-from pipeline.publish import latest_manifest, latest_publication, prune_publications, publish
-from pipeline.quality import run_checks
+from pipeline.checks import run_checks
+from pipeline.decisions.changes import build_changes
+from pipeline.publish.manifest import build_manifest
+from pipeline.publish.publish import prune_publications, publish
+from pipeline.published.latest import latest_manifest, latest_publication
 
 __all__ = ["publication"]
 

@@ -15,7 +15,7 @@ from filelock import FileLock, Timeout
 from pydantic import PrivateAttr
 
 from pipeline.config import Config, load_config
-from pipeline.inbox import scan_inbox
+from pipeline.ingest.inbox import scan_inbox
 
 __all__ = ["PipelineSettings", "WarehouseResource", "project_root", "transient_failures", "JAKARTA",
            "REFERENCE_DATE_TAG"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import dagster as dg
 
 from assets.resources import PipelineSettings
-from pipeline.inbox import scan_inbox
-from pipeline.readers import describe
+from pipeline.ingest.inbox import scan_inbox
+from pipeline.ingest.readers import describe
 
 __all__ = ["inbox_register", "inbox_members", "inbox_fingerprint"]
 

@@ -116,8 +116,8 @@ def _worker_ours(args: argparse.Namespace) -> dict:
 
 
 def _ingest_clean(con, data: Path, config, verbose: bool) -> dict[str, float]:
-    from pipeline.clean import build_rejects, clean_members, clean_register
-    from pipeline.ingest import load_role
+    from pipeline.ingest.clean import build_rejects, clean_members, clean_register
+    from pipeline.ingest.load import load_role
 
     register, members = _files(data)
     seconds: dict[str, float] = {}
@@ -447,7 +447,7 @@ def main(argv: list[str] | None = None) -> None:
         *table, "", "Splink/ours:", *notes, "",
         "wall = ingest + clean + link + decide from the files, in seconds (each engine in its own process on a "
         "fresh in-memory DuckDB; the fastest of --repeat runs); ingest and clean are the same code for both, so "
-        "their difference is noise; link = ours `pipeline.linking.link`, Splink training + blocking + predict + "
+        "their difference is noise; link = ours `pipeline.linking.link.link`, Splink training + blocking + predict + "
         "one-to-one; peak MB = maximum resident set of the engine's process when the engine has finished, "
         "before scoring. List = residents in scope listed "
         "as uncovered (precision/recall/F1, covered people wrongly listed, uncovered people wrongly hidden); "

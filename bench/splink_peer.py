@@ -1,5 +1,5 @@
 """The peer to beat: Splink 5 (DuckDB backend) set up as a careful practitioner would, on the SAME
-cleaned tables our engine links (`residents`, `memberships` after `pipeline.clean`), so the
+cleaned tables our engine links (`residents`, `memberships` after `pipeline.ingest.clean`), so the
 benchmark compares linking, not parsing.
 
 What Splink gets (both sides, one row per record; `unique_id` = resident_id / member_id):
@@ -8,7 +8,7 @@ What Splink gets (both sides, one row per record; `unique_id` = resident_id / me
 - `name_key`      our normalised name (titles, degrees, Muhammad variants, old spelling removed);
 - `name_sorted`   the same with its words sorted; `name_tokens` its words as a list;
 - `birth_date`    the stated birth date, or the one in the NIK when none is stated (the register
-                  side already does this in `pipeline.clean`; the member side gets the same rule);
+                  side already does this in `pipeline.ingest.clean`; the member side gets the same rule);
 - `birth_year`    for blocking.
 Our engine's domain-specific tricks are NOT given to Splink: the NIK holding the No. KK, the NIK
 rounded to a few digits in scientific notation, the NIK's date part compared with the stated date,
@@ -242,9 +242,9 @@ def decide(con: duckdb.DuckDBPyConnection, config, reference_date: date, *, cand
     """The engine's own decision stage on Splink's links: `links` (from `splink_links`), then
     `coverage`, `tracks` and (optionally) `candidates`, with the same functions `run_engine` calls.
     This connection holds no engine run, so the `links` table here is Splink's."""
-    from pipeline.coverage import build_coverage
-    from pipeline.priority import build_candidates
-    from pipeline.tracks import build_tracks
+    from pipeline.decisions.coverage import build_coverage
+    from pipeline.decisions.priority import build_candidates
+    from pipeline.decisions.tracks import build_tracks
 
     con.execute("""CREATE OR REPLACE TABLE links AS
         SELECT member_id, resident_id, 'link' AS decision, match_probability AS probability, 'splink' AS rule

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.budget import BudgetScenario, format_number, format_rupiah, parse_rupiah
+from pipeline.formatting import format_number, format_rupiah
+from pipeline.published.budget import BudgetScenario, parse_rupiah
 
 __all__ = ["budget", "render_scenario"]
 
@@ -66,8 +67,8 @@ def render_scenario(scenario: BudgetScenario, *, publication_id: str, reference_
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def budget(amount: int, publication: Path, as_json: bool) -> None:
     """How many Pro JKK-JKM candidates an APBD amount covers in rank order, and what remains for CSR."""
-    from pipeline.budget import budget_scenario, publication_cost
-    from pipeline.person import resolve_publication
+    from pipeline.published.budget import budget_scenario, publication_cost
+    from pipeline.published.person import resolve_publication
 
     folder = resolve_publication(publication)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

@@ -184,7 +184,7 @@ def evaluate_command(scale: float, seed: int, profiles: str, warehouse: Path | N
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def explain(nik: str, publication: Path, as_json: bool) -> None:
     """Why one resident is or is not on the list: source rows, compared memberships, decision, priority."""
-    from pipeline.person import explain_person, render_text
+    from pipeline.published.person import explain_person, render_text
 
     explanation = explain_person(publication, nik)
     if as_json:

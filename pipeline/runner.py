@@ -13,15 +13,15 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.changes import build_changes
-from pipeline.clean import build_rejects, clean_members, clean_register
 from pipeline.config import Config
-from pipeline.coverage import build_coverage
-from pipeline.ingest import load_role
-from pipeline.linking import LinkingResult, link
-from pipeline.priority import build_candidates
+from pipeline.decisions.changes import build_changes
+from pipeline.decisions.coverage import build_coverage
+from pipeline.decisions.priority import build_candidates
+from pipeline.decisions.tracks import build_tracks
+from pipeline.ingest.clean import build_rejects, clean_members, clean_register
+from pipeline.ingest.load import load_role
+from pipeline.linking.link import LinkingResult, link
 from pipeline.stopwatch import Laps
-from pipeline.tracks import build_tracks
 
 __all__ = ["EngineRun", "run_engine"]
 

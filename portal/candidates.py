@@ -15,8 +15,8 @@ from typing import Any
 
 import duckdb
 
-from pipeline.officer_xlsx import mask_nik
-from pipeline.tracks import CANDIDATE_TRACKS, TRACKS
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACKS
+from pipeline.publish.workbooks import mask_nik
 from portal.publications import PublicationInfo
 from portal.scope import Scope
 

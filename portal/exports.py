@@ -1,4 +1,4 @@
-"""Downloads of a filtered list: XLSX in the officer workbook format (`pipeline.officer_xlsx`
+"""Downloads of a filtered list: XLSX in the officer workbook format (`pipeline.publish.workbooks`
 columns, a Kelurahan column in front) and CSV for Excel in an Indonesian locale (UTF-8 with BOM, `;`
 between fields, decimal comma). NIKs are masked unless the account allows full NIK; text that a
 spreadsheet would run as a formula is defused. File names are built here from safe parts only.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pipeline.officer_xlsx import OFFICER_COLUMNS, mask_nik, write_officer_workbook
-from pipeline.tracks import TRACKS
+from pipeline.decisions.tracks import TRACKS
+from pipeline.publish.workbooks import OFFICER_COLUMNS, mask_nik, write_officer_workbook
 from portal.candidates import CandidateFilter, export_rows
 from portal.publications import PublicationInfo
 from portal.scope import KELURAHAN_NAMES, Scope

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UcjError
-from pipeline.person import resolve_publication
+from pipeline.published.person import resolve_publication
 
 __all__ = ["PublicationInfo", "NoPublication", "current", "history", "find", "published_workbooks",
            "workbook_path", "PublishedWorkbook", "safe_name"]

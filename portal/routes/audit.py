@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from starlette.responses import Response
 
+from pipeline.decisions.tracks import TRACKS
 from pipeline.errors import UcjError
-from pipeline.officer_xlsx import mask_nik
-from pipeline.person import explain_person
-from pipeline.tracks import TRACKS
+from pipeline.publish.workbooks import mask_nik
+from pipeline.published.person import explain_person
 from portal import audit
 from portal.db import stored_secret
 from portal.deps import Auditor, ClientIp, CsrfSession, DbDep, PublicationDep, SettingsDep

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from pipeline.tracks import CANDIDATE_TRACKS
+from pipeline.decisions.tracks import CANDIDATE_TRACKS
 from portal import audit, candidates
 from portal.candidates import TRACK_SHORT
 from portal.deps import ClientIp, DbDep, FilterDep, ListUser, PublicationDep, ScopeDep, SettingsDep

@@ -8,8 +8,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-import pipeline.linking
-import pipeline.priority
+import pipeline.decisions.priority
+import pipeline.linking.link
 from assets.definitions import PIPELINE_JOB, defs
 from pipeline.synthetic import GeneratedFiles
 
@@ -79,14 +79,14 @@ def test_damaged_niks_block(small_city: GeneratedFiles, baseline: tuple[Path, Pa
 def test_membership_linked_twice_blocks(small_city: GeneratedFiles, baseline: tuple[Path, Path, Path],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     out, warehouse, first = baseline
-    real = pipeline.linking._links_table
+    real = pipeline.linking.link._links_table
 
     def buggy_links_table(con):  # a bug that links one membership to a second resident
         real(con)
         con.execute("""INSERT INTO links SELECT * REPLACE (resident_id + 1 AS resident_id)
                        FROM links WHERE decision = 'link' LIMIT 1""")
 
-    monkeypatch.setattr(pipeline.linking, "_links_table", buggy_links_table)
+    monkeypatch.setattr(pipeline.linking.link, "_links_table", buggy_links_table)
     result = _run(small_city.register, list(small_city.members), out, warehouse)
     assert set(_failed(result)) == {"membership_linked_once"}
     assert not _published(result) and (out / "latest").resolve() == first
@@ -95,7 +95,7 @@ def test_membership_linked_twice_blocks(small_city: GeneratedFiles, baseline: tu
 def test_candidate_listed_twice_blocks(small_city: GeneratedFiles, baseline: tuple[Path, Path, Path],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     out, warehouse, first = baseline
-    real = pipeline.priority.build_candidates
+    real = pipeline.decisions.priority.build_candidates
 
     def buggy_candidates(con, *args, **kwargs):
         counts = real(con, *args, **kwargs)

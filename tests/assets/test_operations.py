@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.publish import latest_publication
+from pipeline.published.latest import latest_publication
 from pipeline.synthetic import GeneratedFiles
 
 pytestmark = pytest.mark.slow

@@ -5,8 +5,8 @@ from datetime import date
 
 import duckdb
 
-from pipeline.names import name_key, sorted_key
-from pipeline.nik import parse_nik
+from pipeline.normalise.names import name_key, sorted_key
+from pipeline.normalise.nik import parse_nik
 from pipeline.warehouse import connect
 
 __all__ = ["warehouse_with"]

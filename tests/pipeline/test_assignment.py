@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from pipeline.assignment import assign
+from pipeline.linking.assignment import assign
 from pipeline.warehouse import connect
 
 D1, D2 = date(1980, 1, 1), date(1975, 6, 6)

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.blocking import build_candidate_pairs
+from pipeline.linking.blocking import build_candidate_pairs
 from tests.pipeline.linking_fixtures import warehouse_with
 
 OWNER = ("3577014305900001", "SITI AMINAH", date(1990, 5, 3), "3577010101150003")

@@ -12,18 +12,17 @@ import pytest
 from click.testing import CliRunner
 
 from cli.budget import budget as budget_command
-from pipeline.budget import (
+from pipeline.config import CostConfig
+from pipeline.errors import UcjError
+from pipeline.formatting import format_rupiah, format_rupiah_short
+from pipeline.published.budget import (
     BUDGET_FILE,
     budget_scenario,
     cost_curve,
-    format_rupiah,
-    format_rupiah_short,
     parse_rupiah,
     publication_cost,
     write_budget,
 )
-from pipeline.config import CostConfig
-from pipeline.errors import UcjError
 from pipeline.reference import KELURAHAN
 
 YEARLY = 16_800 * 12  # Rp 201,600
@@ -199,6 +198,6 @@ def test_budget_command_refuses_a_bad_amount(folder: Path) -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    import pipeline.budget
+    import pipeline.published.budget
 
-    assert doctest.testmod(pipeline.budget).failed == 0
+    assert doctest.testmod(pipeline.published.budget).failed == 0

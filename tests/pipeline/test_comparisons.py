@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.comparisons import COMPARISONS, levels_sql, prepare_link_tables, register_functions
+from pipeline.linking.comparisons import COMPARISONS, levels_sql, prepare_link_tables, register_functions
 from tests.pipeline.linking_fixtures import warehouse_with
 
 NIK = "3577014305900001"  # woman born 03-05-1990, Kartoharjo

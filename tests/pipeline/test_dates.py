@@ -1,4 +1,4 @@
-"""pipeline.dates: every accepted format case by case, and `date_sql` against `parse_date` (Hypothesis)."""
+"""pipeline.normalise.dates: every accepted format case by case, and `date_sql` against `parse_date` (Hypothesis)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pipeline.dates
-from pipeline.dates import DATE_FORMATS, date_sql, parse_date
+import pipeline.normalise.dates
+from pipeline.normalise.dates import DATE_FORMATS, date_sql, parse_date
 
 MAY3 = date(1990, 5, 3)
 
@@ -68,7 +68,7 @@ def test_parse_date(text: str | None, expected: date | None) -> None:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(pipeline.dates).failed == 0
+    assert doctest.testmod(pipeline.normalise.dates).failed == 0
 
 
 def _sql_dates(con: duckdb.DuckDBPyConnection, texts: list[str | None]) -> list[date | None]:

@@ -1,4 +1,4 @@
-"""pipeline.ingest.load_role and pipeline.clean over real files: what is kept, what is rejected and why,
+"""pipeline.ingest.load.load_role and pipeline.ingest.clean over real files: what is kept, what is rejected and why,
 and that every file reconciles (rows in = rows used + rows rejected)."""
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 import xlsxwriter
 
-from pipeline.clean import REJECT_REASONS, build_rejects, clean_members, clean_register, reconciliation
 from pipeline.config import Config, IngestConfig
 from pipeline.errors import InputFileError
-from pipeline.ingest import LoadedFile, load_role
+from pipeline.ingest.clean import REJECT_REASONS, build_rejects, clean_members, clean_register
+from pipeline.ingest.load import LoadedFile, load_role
+from pipeline.ingest.reconcile import reconciliation
 
 REF_DATE = date(2026, 1, 1)
 REGISTER_HEADER = ["NIK", "NO_KK", "NAMA", "TGL_LAHIR", "JENIS_KELAMIN", "ALAMAT", "RT", "RW", "KELURAHAN",
@@ -555,7 +556,7 @@ def test_reconciliation_counts_per_file(con: duckdb.DuckDBPyConnection, tmp_path
 
 def _raw_rows(con: duckdb.DuckDBPyConnection, path: Path, role: str) -> list[tuple]:
     from pipeline.config import IngestConfig
-    from pipeline.ingest import load_role
+    from pipeline.ingest.load import load_role
 
     load_role(con, role, [path], IngestConfig())
     table = "raw_register" if role == "register" else "raw_members"
@@ -563,18 +564,18 @@ def _raw_rows(con: duckdb.DuckDBPyConnection, path: Path, role: str) -> list[tup
 
 
 def _both_paths(path: Path, role: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple], list[tuple]]:
-    import pipeline.ingest
+    import pipeline.ingest.load
     from pipeline.warehouse import connect
 
     fast = _raw_rows(connect(), path, role)
-    monkeypatch.setattr(pipeline.ingest, "read_csv_fast", lambda *args: None)
+    monkeypatch.setattr(pipeline.ingest.load, "read_csv_fast", lambda *args: None)
     slow = _raw_rows(connect(), path, role)
     monkeypatch.undo()
     return fast, slow
 
 
 def test_fast_csv_path_equals_the_row_by_row_path(small_city, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.readers import describe, read_csv_fast
+    from pipeline.ingest.readers import describe, read_csv_fast
 
     bpu = next(p for p in small_city.members if p.suffix == ".csv")
     for path, role, width in ((small_city.register, "register", 13), (bpu, "members", 10)):
@@ -597,7 +598,7 @@ def test_a_value_with_a_line_break_is_one_row_in_both_paths(tmp_path: Path,
     "1;2;3\n ; ;\n",  # a row of spaces only
 ])
 def test_fast_csv_path_declines_irregular_files(tmp_path: Path, body: str) -> None:
-    from pipeline.readers import describe, read_csv_fast
+    from pipeline.ingest.readers import describe, read_csv_fast
 
     path = tmp_path / "x.csv"
     path.write_text("A;B;C\n" + body, encoding="utf-8")

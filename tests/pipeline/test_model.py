@@ -5,9 +5,9 @@ import random
 import numpy as np
 import pytest
 
-from pipeline.comparisons import COMPARISONS
 from pipeline.config import Config
-from pipeline.model import em, reference_bayes_factor, reference_posteriors
+from pipeline.linking.comparisons import COMPARISONS
+from pipeline.linking.model import em, reference_bayes_factor, reference_posteriors
 from pipeline.runner import run_engine
 from pipeline.synthetic import GeneratedFiles
 from pipeline.warehouse import connect

@@ -1,4 +1,4 @@
-"""pipeline.names: one row per normalisation rule, spelling pairs, and the SQL key against the Python key."""
+"""pipeline.normalise.names: one row per normalisation rule, spelling pairs, and the SQL key against the Python key."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pipeline.names
-from pipeline.names import NAME_RULES, NameRule, _expand, _python_pattern, name_key, name_key_sql, sorted_key
+import pipeline.normalise.names
+from pipeline.normalise.names import NAME_RULES, NameRule, _expand, _python_pattern, name_key, name_key_sql, sorted_key
 
 # One row per rule: (rule label, name, key). The input needs that rule: without it the key differs.
 RULE_ROWS: list[tuple[str, str, str]] = [
@@ -196,7 +196,7 @@ def test_sorted_key_sorts_tokens() -> None:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(pipeline.names).failed == 0
+    assert doctest.testmod(pipeline.normalise.names).failed == 0
 
 
 # ----------------------------------------------------------------------------------------------

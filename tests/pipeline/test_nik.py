@@ -1,4 +1,4 @@
-"""pipeline.nik: the reference parser case by case, and the SQL fast path against it (Hypothesis)."""
+"""pipeline.normalise.nik: the reference parser case by case, and the SQL fast path against it (Hypothesis)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pipeline.nik
-from pipeline.nik import NIK_STATUSES, nik_prepare_sql, nik_sql, parse_nik
+import pipeline.normalise.nik
+from pipeline.normalise.nik import NIK_STATUSES, nik_prepare_sql, nik_sql, parse_nik
 from pipeline.reference import PROVINCE_CODES
 
 FEMALE = "3577014305900001"  # Kota Madiun, Kartoharjo; 03-05-1990 (+40), serial 0001
@@ -104,11 +104,11 @@ def test_cases_cover_every_status() -> None:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(pipeline.nik).failed == 0
+    assert doctest.testmod(pipeline.normalise.nik).failed == 0
 
 
 # ----------------------------------------------------------------------------------------------
-# The SQL fast path, evaluated the way pipeline.clean does: helper columns in one CTE, outputs in the next.
+# The SQL fast path, evaluated the way pipeline.ingest.clean does: helper columns in one CTE, outputs in the next.
 
 _COLUMNS = ("nik_status", "nik", "nik15", "nik_prefix", "nik_region", "nik_serial", "nik_birth_date", "nik_sex")
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from cli.main import main
 from pipeline.config import Config
 from pipeline.errors import UcjError
-from pipeline.person import explain_person, render_text
-from pipeline.publish import publish
+from pipeline.publish.publish import publish
+from pipeline.published.person import explain_person, render_text
 from pipeline.runner import run_engine
 from pipeline.synthetic import GeneratedFiles
 from pipeline.warehouse import connect

@@ -12,10 +12,10 @@ import duckdb
 import pytest
 
 from pipeline.config import Config, CostConfig, EligibilityConfig, PriorityConfig
-from pipeline.priority import build_candidates
+from pipeline.decisions.priority import build_candidates
+from pipeline.decisions.tracks import build_tracks
 from pipeline.runner import run_engine
 from pipeline.synthetic import GeneratedFiles
-from pipeline.tracks import build_tracks
 from pipeline.warehouse import connect
 from tests.conftest import REFERENCE_DATE
 from tests.pipeline.decision_fixtures import create_decision_tables

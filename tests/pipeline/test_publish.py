@@ -9,9 +9,10 @@ import duckdb
 import openpyxl
 import pytest
 
-import pipeline.publish as publish_module
+import pipeline.publish.publish as publish_module
 from pipeline.config import Config
-from pipeline.publish import latest_publication, publish
+from pipeline.publish.publish import publish
+from pipeline.published.latest import latest_publication
 from pipeline.runner import run_engine
 from pipeline.synthetic import GeneratedFiles
 from pipeline.warehouse import connect
@@ -100,7 +101,7 @@ def test_officer_workbook_is_filterable_text_and_masked(engine: duckdb.DuckDBPyC
 
 
 def test_retention_deletes_old_publications_but_never_latest(tmp_path: Path) -> None:
-    from pipeline.publish import prune_publications
+    from pipeline.publish.publish import prune_publications
 
     root = tmp_path / "published"
     for name in ("20250101T010000-aaaa", "20251201T010000-bbbb", "20251231T010000-cccc", "notes"):

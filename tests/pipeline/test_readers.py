@@ -1,4 +1,4 @@
-"""pipeline.readers: every file type really written, read back as text rows with spreadsheet row numbers."""
+"""pipeline.ingest.readers: every file type really written, read back as text rows with spreadsheet row numbers."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import xlsxwriter
 
 from pipeline.errors import InputFileError
-from pipeline.readers import cell_text, decode_text, describe, iter_rows
+from pipeline.ingest.readers import cell_text, decode_text, describe, iter_rows
 
 ROWS = [["NIK", "NAMA", "TGL_LAHIR"], ["3577014305900001", "Siti Aminah", "03-05-1990"],
         ["3577010305900001", "Budi Santoso", "1990-05-03"]]

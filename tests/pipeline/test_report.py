@@ -13,8 +13,8 @@ import pypdf
 import pytest
 
 from pipeline.config import Config, CostConfig
-from pipeline.publish import publish
-from pipeline.report import REPORT_HTML, REPORT_PDF, render_report_html, write_report
+from pipeline.publish.publish import publish
+from pipeline.publish.report import REPORT_HTML, REPORT_PDF, render_report_html, write_report
 from pipeline.runner import run_engine
 from pipeline.synthetic import GeneratedFiles
 from pipeline.warehouse import connect
@@ -133,7 +133,7 @@ def test_same_publication_gives_the_same_bytes(folder: Path, report: tuple[Path,
 
 
 def test_report_for_a_folder_without_candidates_is_a_clear_error(tmp_path: Path) -> None:
-    from pipeline.report import ReportError
+    from pipeline.publish.report import ReportError
 
     with pytest.raises(ReportError, match="not found"):
         write_report(tmp_path, amount_rp=0, cost=CostConfig())

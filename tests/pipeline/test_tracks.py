@@ -15,11 +15,11 @@ import duckdb
 import pytest
 
 from pipeline.config import Config, EligibilityConfig, LinkingConfig
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, EMPLOYER_REFERRALS_QUERY, TRACKS, age_sql, build_tracks
 from pipeline.errors import ConfigError
 from pipeline.reference import OCCUPATIONS
 from pipeline.runner import run_engine
 from pipeline.synthetic import GeneratedFiles
-from pipeline.tracks import CANDIDATE_TRACKS, EMPLOYER_REFERRALS_QUERY, TRACKS, age_sql, build_tracks
 from pipeline.warehouse import connect
 from tests.conftest import REFERENCE_DATE
 from tests.pipeline.decision_fixtures import create_decision_tables

@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.config import Config
-from pipeline.manifest import build_manifest
-from pipeline.publish import publish
+from pipeline.publish.manifest import build_manifest
+from pipeline.publish.publish import publish
 from pipeline.runner import run_engine
 from pipeline.synthetic import GeneratedFiles
 from pipeline.warehouse import connect as connect_warehouse

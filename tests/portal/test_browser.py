@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 import uvicorn
 
-from pipeline.officer_xlsx import OFFICER_COLUMNS
+from pipeline.publish.workbooks import OFFICER_COLUMNS
 from portal.app import create_app
 from portal.settings import PortalSettings
 from tests.portal.conftest import KEL_A, LATEST_ID, PASSWORD, audit_rows, parquet_rows

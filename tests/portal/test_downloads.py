@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.officer_xlsx import OFFICER_COLUMNS
+from pipeline.publish.workbooks import OFFICER_COLUMNS
 from portal.exports import EXPORT_COLUMNS, _csv_cell
 from portal.scope import scope_for
 from portal.settings import PortalSettings

@@ -1,5 +1,5 @@
 """What a publication records about itself: inputs with hashes and counts, outputs (added by
-`pipeline.publish`), code and config versions, model summary, headline counts and timestamps."""
+`pipeline.publish.publish`), code and config versions, model summary, headline counts and timestamps."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 import duckdb
 
-from pipeline.clean import reconciliation
 from pipeline.config import Config
+from pipeline.ingest.reconcile import reconciliation
 from pipeline.warehouse import scalar
 
 __all__ = ["code_version", "build_manifest", "headline_counts"]

@@ -13,8 +13,8 @@ from typing import Any
 
 import duckdb
 
-from pipeline.clean import reconciliation
 from pipeline.config import ChecksConfig
+from pipeline.ingest.reconcile import reconciliation
 from pipeline.warehouse import scalar
 
 __all__ = ["CheckSpec", "CheckOutcome", "CHECKS", "run_check", "run_checks"]

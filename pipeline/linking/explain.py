@@ -7,8 +7,8 @@ diseragamkan) (+8,1, nama umum -2,0); tanggal lahir: sama (+14,5). Ditemukan lew
 
 from __future__ import annotations
 
-from pipeline.blocking import BLOCKING_RULES
-from pipeline.comparisons import COMPARISONS, Comparison
+from pipeline.linking.blocking import BLOCKING_RULES
+from pipeline.linking.comparisons import COMPARISONS, Comparison
 
 __all__ = ["explanation_sql", "level_label_sql"]
 

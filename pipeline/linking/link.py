@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipeline.assignment import assign
-from pipeline.blocking import build_candidate_pairs
-from pipeline.comparisons import COMPARISONS, levels_sql, prepare_link_tables, register_functions
 from pipeline.config import LinkingConfig
-from pipeline.explain import explanation_sql, level_label_sql
-from pipeline.model import ModelParams, score_pairs, train
+from pipeline.linking.assignment import assign
+from pipeline.linking.blocking import build_candidate_pairs
+from pipeline.linking.comparisons import COMPARISONS, levels_sql, prepare_link_tables, register_functions
+from pipeline.linking.explain import explanation_sql, level_label_sql
+from pipeline.linking.model import ModelParams, score_pairs, train
 from pipeline.stopwatch import Laps
 
 __all__ = ["LinkingResult", "link", "NEAR_MISS_PROBABILITY"]

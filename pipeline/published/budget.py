@@ -37,9 +37,6 @@ __all__ = [
     "write_budget",
     "publication_cost",
     "parse_rupiah",
-    "format_rupiah",
-    "format_rupiah_short",
-    "format_number",
     "BUDGET_FILE",
 ]
 
@@ -230,35 +227,3 @@ def parse_rupiah(text: str) -> int:
     if amount != amount.to_integral_value():
         raise ValueError(f"not a whole amount of Rupiah: {text!r}")
     return int(amount)
-
-
-def format_number(value: int | float, decimals: int = 0) -> str:
-    """Indonesian grouping: dots for thousands, comma for decimals.
-
-    >>> format_number(3119961600), format_number(43.81, 1)
-    ('3.119.961.600', '43,8')
-    """
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def format_rupiah(value: int) -> str:
-    """Rupiah with Indonesian grouping.
-
-    >>> format_rupiah(3000000000)
-    'Rp 3.000.000.000'
-    """
-    return ("-" if value < 0 else "") + "Rp " + format_number(abs(int(value)))
-
-
-def format_rupiah_short(value: int) -> str:
-    """Rounded for headlines.
-
-    >>> format_rupiah_short(3119961600), format_rupiah_short(120153600), format_rupiah_short(201600)
-    ('Rp 3,12 miliar', 'Rp 120,2 juta', 'Rp 201.600')
-    """
-    for scale, word, decimals in ((10**12, "triliun", 2), (10**9, "miliar", 2), (10**6, "juta", 1)):
-        if abs(value) >= scale:
-            text = format_number(value / scale, decimals).rstrip("0").rstrip(",")
-            return f"Rp {text} {word}"
-    return format_rupiah(value)

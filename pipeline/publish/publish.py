@@ -29,15 +29,16 @@ from typing import Any
 
 import duckdb
 
-from pipeline.budget import write_budget
 from pipeline.config import CostConfig
+from pipeline.decisions.tracks import EMPLOYER_REFERRALS_QUERY
 from pipeline.errors import PublishError
-from pipeline.officer_xlsx import write_kelurahan_workbooks
-from pipeline.report import ReportError, write_report
-from pipeline.tracks import EMPLOYER_REFERRALS_QUERY
+from pipeline.publish.report import ReportError, write_report
+from pipeline.publish.workbooks import write_kelurahan_workbooks
+from pipeline.published.budget import write_budget
+from pipeline.published.latest import latest_publication
 from pipeline.warehouse import scalar
 
-__all__ = ["Publication", "publish", "latest_publication", "latest_manifest", "prune_publications",
+__all__ = ["Publication", "publish", "prune_publications",
            "OUTPUT_QUERIES"]
 
 _PUBLICATION_ID = re.compile(r"^(\d{8}T\d{6})(-.*)?$")
@@ -199,20 +200,6 @@ def _point_latest(root: Path, publication_id: str) -> None:
         tmp.unlink()
     os.symlink(publication_id, tmp)
     os.replace(tmp, root / "latest")
-
-
-def latest_publication(root: Path) -> Path | None:
-    """The folder `root/latest` points at, or None when nothing was published yet."""
-    link = Path(root) / "latest"
-    return link.resolve() if link.exists() else None
-
-
-def latest_manifest(root: Path) -> dict[str, Any] | None:
-    """The manifest of the latest publication, or None."""
-    folder = latest_publication(root)
-    if folder is None or not (folder / "manifest.json").is_file():
-        return None
-    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 
 
 def prune_publications(root: Path, *, retention_days: int, now: datetime) -> list[str]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import InputFileError
-from pipeline.readers import describe, iter_rows
-from pipeline.schema import MEMBER_FIELDS, REGISTER_FIELDS, resolve_columns
+from pipeline.ingest.readers import describe, iter_rows
+from pipeline.ingest.schema import MEMBER_FIELDS, REGISTER_FIELDS, resolve_columns
 
 __all__ = ["InboxContents", "classify_file", "scan_inbox", "EXPORT_SUFFIXES"]
 

@@ -7,8 +7,9 @@ import io
 import re
 from typing import Any
 
-from pipeline.budget import BudgetScenario, CostCurve, format_number, format_rupiah_short
-from pipeline.tracks import CANDIDATE_TRACKS
+from pipeline.decisions.tracks import CANDIDATE_TRACKS
+from pipeline.formatting import format_number, format_rupiah_short
+from pipeline.published.budget import BudgetScenario, CostCurve
 
 __all__ = ["TRACK_LABELS", "TRACK_COLORS", "svg", "coverage_chart", "desil_chart", "cost_chart"]
 

@@ -2,7 +2,7 @@
 
 Each data row lands in `raw_register` / `raw_members` with its file id and spreadsheet row number;
 `source_files` records each file's hash, format, header row and counts. Rows that cannot even be
-split into the header's columns are kept with a `read_problem` and rejected by `pipeline.clean`.
+split into the header's columns are kept with a `read_problem` and rejected by `pipeline.ingest.clean`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import pyarrow as pa
 
 from pipeline.config import IngestConfig
 from pipeline.errors import InputFileError
-from pipeline.readers import SourceFile, describe, iter_rows, read_csv_fast
-from pipeline.schema import MEMBER_FIELDS, REGISTER_FIELDS, Field, normalise_header, resolve_columns
+from pipeline.ingest.readers import SourceFile, describe, iter_rows, read_csv_fast
+from pipeline.ingest.schema import MEMBER_FIELDS, REGISTER_FIELDS, Field, normalise_header, resolve_columns
 
 __all__ = ["LoadedFile", "load_role", "ROLES"]
 

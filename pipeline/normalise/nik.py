@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.dates import WHITESPACE, strip_sql
+from pipeline.normalise.dates import WHITESPACE, strip_sql
 from pipeline.reference import PROVINCE_CODES
 
 __all__ = ["NikParse", "parse_nik", "nik_prepare_sql", "nik_sql", "NIK_STATUSES"]

@@ -23,7 +23,7 @@ from datetime import date
 import duckdb
 
 from pipeline.config import CostConfig, PriorityConfig
-from pipeline.tracks import CANDIDATE_TRACKS, age_sql
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, age_sql
 
 __all__ = ["build_candidates", "SCHOLARSHIP_CHILDREN", "RANK_ORDER"]
 

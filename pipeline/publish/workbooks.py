@@ -16,7 +16,7 @@ from typing import BinaryIO
 import duckdb
 import xlsxwriter
 
-from pipeline.tracks import CANDIDATE_TRACKS, TRACKS
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACKS
 
 __all__ = ["write_kelurahan_workbooks", "write_officer_workbook", "mask_nik", "OFFICER_COLUMNS"]
 

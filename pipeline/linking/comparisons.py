@@ -6,7 +6,7 @@ A comparison may be `given` another: the NIK holds the birth date, and NIKs are 
 that differs in one digit from a resident born the same day is weak evidence (a neighbour's
 serial), while the same difference between people born on different days is strong. When the
 birth dates agree, NIK weights come from the EM session run on pairs that agree on birth date,
-whose u is conditional on that agreement (`pipeline.model`).
+whose u is conditional on that agreement (`pipeline.linking.model`).
 
 `levels_sql` compiles everything into one SELECT giving, per pair, the level index of every
 comparison (`g_<name>`, -1 for null), the EM anchors, and the name frequencies the term-frequency
@@ -133,7 +133,7 @@ BIRTH_DATE = Comparison(
 
 COMPARISONS: tuple[Comparison, ...] = (NIK, NAME, BIRTH_DATE)
 
-# Pair predicates that anchor the EM sessions (`pipeline.model.TRAINING_SESSIONS`).
+# Pair predicates that anchor the EM sessions (`pipeline.linking.model.TRAINING_SESSIONS`).
 ANCHORS: dict[str, str] = {
     "same_birth_date": "m.birth_date = r.birth_date",
     "same_name": "m.name_sorted = r.name_sorted",

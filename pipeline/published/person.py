@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import UcjError
-from pipeline.publish import latest_publication
+from pipeline.published.latest import latest_publication
 
 __all__ = ["PersonExplanation", "explain_person", "resolve_publication", "render_text"]
 

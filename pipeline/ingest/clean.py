@@ -7,19 +7,18 @@ All of it is SQL over the raw tables; reference tables come from `pipeline.refer
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 
 from pipeline.config import Config
-from pipeline.dates import date_sql
-from pipeline.names import name_key_sql, name_sorted_sql
-from pipeline.nik import nik_prepare_sql, nik_sql
+from pipeline.normalise.dates import date_sql
+from pipeline.normalise.names import name_key_sql, name_sorted_sql
+from pipeline.normalise.nik import nik_prepare_sql, nik_sql
 from pipeline.reference import KELURAHAN, OCCUPATION_SYNONYMS, OCCUPATIONS, SHDK, SHDK_SYNONYMS
 from pipeline.warehouse import scalar
 
-__all__ = ["clean_register", "clean_members", "build_rejects", "reconciliation", "Reconciliation", "REJECT_REASONS"]
+__all__ = ["clean_register", "clean_members", "build_rejects", "REJECT_REASONS"]
 
 # reason_code -> (column, human explanation). Shown to the data team in rejects.parquet.
 REJECT_REASONS: dict[str, tuple[str | None, str]] = {
@@ -302,28 +301,3 @@ def clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_date
     _clean_members(con, config, reference_date.year)
     _memberships_table(con)
     return int(scalar(con, "SELECT count(*) FROM memberships"))
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    file_name: str
-    role: str
-    rows_in: int
-    rows_used: int
-    rows_rejected: int
-
-    @property
-    def balanced(self) -> bool:
-        return self.rows_in == self.rows_used + self.rows_rejected
-
-
-def reconciliation(con: duckdb.DuckDBPyConnection) -> list[Reconciliation]:
-    """Per file: rows read vs rows used plus rows rejected."""
-    rows = con.execute("""
-        SELECT f.file_name, f.role, f.rows_in,
-            (SELECT count(*) FROM residents r WHERE r.file_id = f.file_id)
-              + (SELECT count(*) FROM memberships m WHERE m.file_id = f.file_id) AS used,
-            (SELECT count(*) FROM rejects j WHERE j.file_id = f.file_id) AS rejected
-        FROM source_files f ORDER BY f.file_id
-    """).fetchall()
-    return [Reconciliation(*row) for row in rows]

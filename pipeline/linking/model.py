@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from pipeline.comparisons import COMPARISONS, NAME, Comparison, levels_sql
+from pipeline.linking.comparisons import COMPARISONS, NAME, Comparison, levels_sql
 from pipeline.warehouse import scalar
 
 __all__ = ["ModelParams", "train", "score_pairs", "em", "TRAINING_SESSIONS", "reference_bayes_factor",

@@ -3,7 +3,7 @@
 It answers the mayor's question from the publication's files only (coverage.parquet,
 candidates.parquet, config.resolved.json, manifest.json when present): who is covered, who is not and
 through which track they can be reached, what Pro JKK-JKM costs, and what an APBD amount buys
-(pipeline.budget). Aggregates only: no NIK, no names.
+(pipeline.published.budget). Aggregates only: no NIK, no names.
 
 Charts are matplotlib figures inlined as SVG text (no pyplot, fixed hash salt and metadata), so the
 same publication gives byte-identical HTML; the PDF is WeasyPrint's rendering of that HTML, dated
@@ -23,17 +23,12 @@ import duckdb
 import jinja2
 from markupsafe import Markup
 
-from pipeline.budget import (
-    budget_scenario,
-    cost_curve,
-    format_number,
-    format_rupiah,
-    format_rupiah_short,
-)
 from pipeline.config import CostConfig
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, OUT_OF_SCOPE_REASONS
 from pipeline.errors import UcjError
-from pipeline.report_charts import TRACK_COLORS, TRACK_LABELS, cost_chart, coverage_chart, desil_chart
-from pipeline.tracks import CANDIDATE_TRACKS, OUT_OF_SCOPE_REASONS
+from pipeline.publish.charts import TRACK_COLORS, TRACK_LABELS, cost_chart, coverage_chart, desil_chart
+from pipeline.formatting import format_number, format_rupiah, format_rupiah_short, format_tanggal
+from pipeline.published.budget import budget_scenario, cost_curve
 
 __all__ = ["write_report", "render_report_html", "ReportError", "REPORT_HTML", "REPORT_PDF"]
 
@@ -43,9 +38,6 @@ REPORT_HTML = "report.html"
 REPORT_PDF = "report.pdf"
 _TEMPLATES = Path(__file__).with_name("templates")
 _PDF_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
-
-_MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-           "Oktober", "November", "Desember")
 
 TRACK_ACTIONS = {
     "pro_jkk_jkm": "Iuran JKK + JKM dibayar Pemkot (APBD, sisanya CSR); desil 1-{max_desil}, pekerja informal "
@@ -69,7 +61,7 @@ class _Publication:
 
 
 def _long_date(value: date | None) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else "tidak diketahui"
+    return format_tanggal(value) if value else "tidak diketahui"
 
 
 def _percent(part: int, whole: int) -> str:

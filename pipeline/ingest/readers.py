@@ -2,7 +2,7 @@
 
 Identifiers must never become numbers, so every cell is returned as text. Number cells from a
 spreadsheet keep their float form ("3577010101900000.0"): downstream, the ".0" is the evidence that
-Excel held the value as a number and may have rounded digit 16 (see `pipeline.nik`).
+Excel held the value as a number and may have rounded digit 16 (see `pipeline.normalise.nik`).
 Row numbers are what an officer sees in Excel: the header is row 1 when it is the first line.
 """
 
@@ -28,7 +28,7 @@ __all__ = ["SourceFile", "describe", "iter_rows", "read_csv_fast", "decode_text"
 log = logging.getLogger(__name__)
 
 _DELIMITERS = (",", ";", "\t", "|")
-_SNIFF_LINES = 20  # as many as the header search of pipeline.ingest looks at
+_SNIFF_LINES = 20  # as many as the header search of pipeline.ingest.load looks at
 
 
 @dataclass(frozen=True)
