@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets.linking import links
-from assets.resources import PipelineSettings, WarehouseResource, transient_failures
+from assets.resources import PipelineSettings, WarehouseResource
 from pipeline.decisions.coverage import build_coverage
 from pipeline.decisions.priority import build_candidates
 from pipeline.decisions.tracks import build_tracks
@@ -16,7 +16,7 @@ GROUP = "decisions"
 @dg.asset(group_name=GROUP, deps=[links],
           description="One row per resident: covered, lapsed, other scheme or uncovered, with the membership and rule.")
 def coverage(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    with transient_failures(context), warehouse.get_connection() as con:
+    with warehouse.get_connection() as con:
         counts = build_coverage(con)
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(counts.values()),
                                           "by_status": dg.MetadataValue.json(dict(sorted(counts.items())))})
@@ -28,7 +28,7 @@ def candidates(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                settings: PipelineSettings) -> dg.MaterializeResult:
     config = settings.config()
     reference_date = settings.reference_date(context)
-    with transient_failures(context), warehouse.get_connection() as con:
+    with warehouse.get_connection() as con:
         tracks = build_tracks(con, config.eligibility, reference_date)
         listed = build_candidates(con, config.priority, config.cost, reference_date)
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(listed.values()),

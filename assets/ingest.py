@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.resources import PipelineSettings, WarehouseResource, transient_failures
+from assets.resources import PipelineSettings, WarehouseResource
 from assets.sources import inbox_members, inbox_register
 from pipeline.ingest.clean import build_rejects, clean_members, clean_register
 from pipeline.ingest.load import load_role
@@ -15,7 +15,7 @@ GROUP = "ingest"
 def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings,
           role: str) -> dg.MaterializeResult:
     register, members = settings.inputs()
-    with transient_failures(context), warehouse.get_connection() as con:
+    with warehouse.get_connection() as con:
         loaded = load_role(con, role, register if role == "register" else members, settings.config().ingest,
                            progress=context.log.info)
     return dg.MaterializeResult(metadata={
@@ -43,7 +43,7 @@ def raw_members(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
           description="One row per usable resident: NIK parsed, kelurahan resolved, occupation and desil coded.")
 def residents(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
               settings: PipelineSettings) -> dg.MaterializeResult:
-    with transient_failures(context), warehouse.get_connection() as con:
+    with warehouse.get_connection() as con:
         kept = clean_register(con, settings.config(), settings.reference_date(context))
     return dg.MaterializeResult(metadata={"dagster/row_count": kept})
 
@@ -52,7 +52,7 @@ def residents(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
           description="One row per usable membership: KPJ, NIK status, normalised name, status, segment.")
 def memberships(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 settings: PipelineSettings) -> dg.MaterializeResult:
-    with transient_failures(context), warehouse.get_connection() as con:
+    with warehouse.get_connection() as con:
         kept = clean_members(con, settings.config(), settings.reference_date(context))
     return dg.MaterializeResult(metadata={"dagster/row_count": kept})
 
@@ -60,7 +60,7 @@ def memberships(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
 @dg.asset(group_name=GROUP, deps=[residents, memberships],
           description="Every input row that could not be used, with the reason and the column.")
 def rejects(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    with transient_failures(context), warehouse.get_connection() as con:
+    with warehouse.get_connection() as con:
         reasons = build_rejects(con)
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(reasons.values()),
                                           "by_reason": dg.MetadataValue.json(dict(sorted(reasons.items())))})

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets.ingest import memberships, residents
-from assets.resources import PipelineSettings, WarehouseResource, transient_failures
+from assets.resources import PipelineSettings, WarehouseResource
 from pipeline.linking.link import link
 
 __all__ = ["links"]
@@ -14,7 +14,7 @@ __all__ = ["links"]
                       "birth date, scored by a Fellegi-Sunter model trained on the data.")
 def links(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
           settings: PipelineSettings) -> dg.MaterializeResult:
-    with transient_failures(context), warehouse.get_connection() as con:
+    with warehouse.get_connection() as con:
         result = link(con, settings.config().linking, progress=context.log.info)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": sum(result.decisions.values()),

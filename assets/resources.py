@@ -18,7 +18,7 @@ from pipeline.config import Config, load_config
 from pipeline.ingest.inbox import scan_inbox
 
 __all__ = ["PipelineSettings", "WarehouseResource", "project_root", "transient_failures", "JAKARTA",
-           "REFERENCE_DATE_TAG"]
+           "REFERENCE_DATE_TAG", "TRANSIENT_ERRORS", "LOCK_WAITING", "LOCK_TAKEN", "LOCK_RELEASED"]
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 REFERENCE_DATE_TAG = "ucj/reference_date"
@@ -29,12 +29,26 @@ def project_root() -> Path:
     return Path(os.environ.get("UCJ_HOME") or Path(__file__).resolve().parents[1])
 
 
+# I/O failures worth a second try (disk, file system, DuckDB I/O). Bad data fails at once: running it
+# again would fail the same way.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (duckdb.IOException, TimeoutError, BlockingIOError,
+                                                     InterruptedError)
+LOCK_WAITING, LOCK_TAKEN, LOCK_RELEASED = ("another run holds the warehouse; waiting for it to finish",
+                                           "warehouse lock taken", "warehouse lock released")
+
+
 class WarehouseResource(DuckDBResource):
     """The DuckDB warehouse, held by one run at a time: a run takes an inter-process lock when it
     starts and keeps it to the end, so concurrent runs (a nightly run and a `ucj run`) queue instead
-    of failing on DuckDB's file lock or interleaving their tables. The lock dies with its process."""
+    of failing on DuckDB's file lock or interleaving their tables. The lock dies with its process.
+
+    Every step that uses the warehouse is retried here, not in each asset: a transient I/O failure
+    inside `get_connection()` asks Dagster to run the step again after `retry_base_seconds` x 2^n
+    (5 s, 10 s, 20 s), at most `max_retries` times."""
 
     lock_timeout_seconds: float = 6 * 3600
+    max_retries: int = 3
+    retry_base_seconds: float = 5.0
     _lock: FileLock | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -43,24 +57,41 @@ class WarehouseResource(DuckDBResource):
         try:
             lock.acquire(timeout=1)
         except Timeout:
-            context.log.info("another run holds the warehouse; waiting for it to finish")
+            context.log.info(LOCK_WAITING)
             lock.acquire(timeout=self.lock_timeout_seconds)
+        context.log.info(LOCK_TAKEN)  # with the release below: when this run held the warehouse
         self._lock = lock
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+            context.log.info(LOCK_RELEASED)
+
+    @contextlib.contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        try:
+            with super().get_connection() as con:
+                yield con
+        except TRANSIENT_ERRORS as exc:
+            attempt = _current_step().retry_number
+            raise dg.RetryRequested(max_retries=self.max_retries,
+                                    seconds_to_wait=self.retry_base_seconds * 2 ** attempt) from exc
+
+
+def _current_step() -> dg.AssetExecutionContext | dg.AssetCheckExecutionContext:
+    """The asset or asset check whose body is using the warehouse."""
+    try:
+        return dg.AssetExecutionContext.get()
+    except dg.DagsterInvariantViolationError:
+        return dg.AssetCheckExecutionContext.get()
 
 
 @contextlib.contextmanager
 def transient_failures(context: dg.AssetExecutionContext, max_retries: int = 3) -> Iterator[None]:
-    """Retry a step with exponential backoff (5 s, 10 s, 20 s) on I/O failures (disk, file system,
-    DuckDB I/O); bad data fails at once, since running it again would fail the same way."""
-    try:
-        yield
-    except (duckdb.IOException, TimeoutError, BlockingIOError, InterruptedError) as exc:
-        raise dg.RetryRequested(max_retries=max_retries, seconds_to_wait=5 * 2 ** context.retry_number) from exc
+    """Deprecated: `WarehouseResource.get_connection()` retries transient failures itself. Kept only
+    until assets/publication.py stops using it (a no-op wrapper)."""
+    yield
 
 
 class PipelineSettings(dg.ConfigurableResource):
