@@ -1,16 +1,19 @@
 """Load register and membership files into the warehouse as text, losing nothing.
 
 Each data row lands in `raw_register` / `raw_members` with its file id and spreadsheet row number;
-`source_files` records each file's hash, format, header row and counts. Rows that cannot even be
-split into the header's columns are kept with a `read_problem` and rejected by `pipeline.ingest.clean`.
+`source_files` records each file's hash, format, encoding, header row and counts. Rows that cannot
+even be split into the header's columns are kept with a `read_problem` and rejected by
+`pipeline.ingest.clean`. A workbook is read sheet by sheet: each sheet holding data is an input of its
+own (`book.xlsx [Sheet2]`), so none is ignored; a data sheet without the header stops the run.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -18,8 +21,19 @@ import pyarrow as pa
 
 from pipeline.config import IngestConfig
 from pipeline.errors import InputFileError
-from pipeline.ingest.readers import SourceFile, describe, iter_rows, read_csv_fast
-from pipeline.ingest.schema import MEMBER_FIELDS, REGISTER_FIELDS, Field, normalise_header, resolve_columns
+from pipeline.ingest.readers import (
+    SNIFF_LINES,
+    CsvText,
+    SourceFile,
+    count_records,
+    describe,
+    iter_rows,
+    read_csv_fast,
+    read_text,
+    workbook_sheets,
+)
+from pipeline.ingest.schema import MEMBER_FIELDS, REGISTER_FIELDS, Field, resolve_columns, same_role_columns
+from pipeline.normalise.dates import parse_date
 
 __all__ = ["LoadedFile", "load_role", "ROLES"]
 
@@ -29,7 +43,7 @@ ROLES: dict[str, tuple[str, tuple[Field, ...]]] = {
     "register": ("raw_register", REGISTER_FIELDS),
     "members": ("raw_members", MEMBER_FIELDS),
 }
-_HEADER_SEARCH_ROWS = 20
+_HEADER_SEARCH_ROWS = SNIFF_LINES  # a title block of a few dozen lines above the header is common
 _CHUNK_ROWS = 50_000
 
 
@@ -43,16 +57,36 @@ class LoadedFile:
     rows_in: int  # data rows after the header, blank rows excluded
     blank_rows: int
     extra_columns: list[str] = field(default_factory=list)
+    encoding: str | None = None  # CSV only: the text encoding used
+
+
+def _describe_row(row: list[str]) -> str:
+    """What a row looks like, without any of its values (they may be a NIK, a name, an address)."""
+    filled = [i for i, c in enumerate(row, start=1) if c.strip()]
+    niks = [i for i in filled if re.fullmatch(r"[0-9]{16}", re.sub(r"[.,]0+$|[\s.\-]", "", row[i - 1].strip()))]
+    dates = [i for i in filled if i not in niks and parse_date(row[i - 1]) is not None]
+    parts = [f"{len(row)} fields, {len(filled)} filled"]
+    if niks:
+        parts.append(f"field{'s' if len(niks) > 1 else ''} {', '.join(map(str, niks))} "
+                     f"look{'s' if len(niks) == 1 else ''} like 16-digit NIKs")
+    if dates:
+        parts.append(f"field{'s' if len(dates) > 1 else ''} {', '.join(map(str, dates))} "
+                     f"look{'s' if len(dates) == 1 else ''} like dates")
+    return "; ".join(parts)
 
 
 def _find_header(
     rows: Iterator[tuple[int, list[str]]], fields: tuple[Field, ...], aliases: dict[str, list[str]], file: str
 ) -> tuple[int, list[str], dict[str, int]]:
     """The header is the first row naming at least two known fields (title lines above it are skipped)."""
-    seen: list[tuple[int, list[str]]] = []
+    seen = 0
+    first: tuple[int, list[str]] | None = None  # the first non-empty row, described if no header is found
     best: tuple[int, list[str], dict[str, int]] | None = None
+    role = "register" if fields is REGISTER_FIELDS else "member"
     for number, row in rows:
-        seen.append((number, row))
+        seen += 1
+        if first is None and any(c.strip() for c in row):
+            first = (number, row)
         found, missing = resolve_columns(row, fields, aliases)
         if len(found) >= 2:
             if missing:
@@ -62,22 +96,29 @@ def _find_header(
                     f"headers tried: {', '.join(tried)}",
                     file=file, row=number, column=field_.name,
                     hint="Rename the column, or add its header to the aliases in the config file "
-                         f"([ingest.{'register' if fields is REGISTER_FIELDS else 'member'}_aliases])",
+                         f"([ingest.{role}_aliases])",
                 )
+            for field_, columns in same_role_columns(row, fields, aliases):
+                named = " and ".join(f"column {i + 1} {row[i].strip()!r}" for i in columns)
+                raise InputFileError(
+                    f"{named} are both the {field_.name!r} column ({field_.doc}); which one holds the right "
+                    "values cannot be guessed", file=file, row=number, column=field_.name,
+                    hint="Delete or rename the column that is not to be used, then run again")
             best = (number, row, found)
             break
-        if len(seen) >= _HEADER_SEARCH_ROWS:
+        if seen >= _HEADER_SEARCH_ROWS:
             break
     if best is None:
-        if not any(any(c.strip() for c in r) for _, r in seen):
+        if first is None and not any(any(c.strip() for c in r) for _, r in rows):
             raise InputFileError("the file has no header row and no data", file=file)
-        first = next(r for _, r in seen if any(c.strip() for c in r))
         names = ", ".join(f.name for f in fields if f.required)
+        where = first[0] if first else seen + 1
+        shape = (f"the first non-empty row (row {where}) has {_describe_row(first[1])}" if first else
+                 f"the first {seen} rows are empty")
         raise InputFileError(
             f"no header row naming the required columns ({names}) in the first {_HEADER_SEARCH_ROWS} rows; "
-            f"first row reads: {', '.join(normalise_header(c) for c in first[:12])}",
-            file=file, row=seen[0][0],
-        )
+            f"{shape}; no row names two known columns", file=file, row=where,
+            hint="Add the header row the export lost (or export again with headers)")
     return best
 
 
@@ -90,14 +131,19 @@ def _arrow_chunk(names: list[str], columns: list[list[str | None]], file_id: int
 
 def _load_file(con: duckdb.DuckDBPyConnection, table: str, fields: tuple[Field, ...], file_id: int,
                role: str, source: SourceFile, aliases: dict[str, list[str]]) -> LoadedFile:
-    rows = iter_rows(source)
+    text: CsvText | None = read_text(source) if source.format == "csv" else None
+    rows = iter_rows(source, text)
     header_row, header, found = _find_header(rows, fields, aliases, source.name)
     names = [f.name for f in fields]
     index = [found.get(n) for n in names]
     width = len(header)
-    fast = read_csv_fast(source, header_row, width) if source.format == "csv" else None
+    if text is not None:
+        rows.width = width  # type: ignore[attr-defined]  (a quoted value may now span lines only into a record)
+    encoding = text.encoding if text is not None else None
+    fast = read_csv_fast(source, header_row, width, text) if text is not None else None
     if fast is not None:
-        return _load_table(con, table, names, index, file_id, role, source, header_row, header, found, fast)
+        loaded = _load_table(con, table, names, index, file_id, role, source, header_row, header, found, fast)
+        return replace(loaded, encoding=encoding)
     rows_in = blank = 0
     columns: list[list[str | None]] = [[] for _ in names]
     numbers: list[int] = []
@@ -117,10 +163,10 @@ def _load_file(con: duckdb.DuckDBPyConnection, table: str, fields: tuple[Field, 
             blank += 1
             continue
         rows_in += 1
-        problem = None
-        if len(row) > width and any(c.strip() for c in row[width:]):
+        problem = getattr(row, "problem", None)
+        if problem is None and len(row) > width and any(c.strip() for c in row[width:]):
             problem = f"row has {len(row)} fields but the header has {width} (a delimiter inside a value?)"
-        elif len(row) < width and source.format == "csv":
+        elif problem is None and len(row) < width and source.format == "csv":
             problem = f"row has {len(row)} fields but the header has {width}"
         numbers.append(number)
         problems.append(problem)
@@ -131,11 +177,28 @@ def _load_file(con: duckdb.DuckDBPyConnection, table: str, fields: tuple[Field, 
     flush()
     if rows_in == 0:
         raise InputFileError("the file has a header but no data rows", file=source.name, row=header_row)
+    if text is not None:
+        counted = count_records(text, header_row, width)
+        if counted != rows_in:  # rows in is the independent count: the reconciliation check then fails
+            log.warning("%s: %d records counted by line, %d read by the parser", source.name, counted, rows_in)
+            rows_in = counted
     used = {i for i in index if i is not None}
     extra = [h for i, h in enumerate(header) if i not in used and h.strip()]
     log.info("loaded %s: %d rows (%d blank rows skipped)", source.name, rows_in, blank)
     return LoadedFile(file_id, role, source, header_row, {n: header[i] for n, i in found.items()},
-                      rows_in, blank, extra)
+                      rows_in, blank, extra, encoding)
+
+
+def _sheets(source: SourceFile) -> list[SourceFile]:
+    """One input per worksheet holding data (named "book.xlsx [sheet]" when there are several)."""
+    if source.format != "xlsx":
+        return [source]
+    sheets = workbook_sheets(source)
+    data = [name for name, filled in sheets if filled]
+    if len(data) <= 1:
+        return [replace(source, sheet=data[0] if data else None)]
+    log.info("%s: reading %d sheets (%s)", source.name, len(data), ", ".join(data))
+    return [replace(source, sheet=name, label=f"{source.path.name} [{name}]") for name in data]
 
 
 def _load_table(con: duckdb.DuckDBPyConnection, table: str, names: list[str], index: list[int | None],
@@ -166,20 +229,21 @@ def load_role(
 ) -> list[LoadedFile]:
     """(Re)create the raw table of `role` ("register" or "members") and its rows of `source_files`.
 
-    Files are ordered by name and hash, so the same set of files always gets the same ids; register
-    files are numbered from 1, membership files from 1001.
+    Files are ordered by name and hash (a workbook's data sheets in workbook order), so the same set
+    of files always gets the same ids; register files are numbered from 1, membership files from 1001.
     """
     table, fields = ROLES[role]
     if not paths:
         raise InputFileError(f"no {role} file given", file="(none)",
                              hint="Pass at least one file (ucj run --register FILE --members FILE)")
-    sources = sorted((describe(p) for p in paths), key=lambda s: (s.name, s.sha256))
+    files = sorted((describe(p) for p in paths), key=lambda s: (s.name, s.sha256))
     seen: set[str] = set()
-    for source in sources:
+    for source in files:
         if source.sha256 in seen:
             raise InputFileError("the same file content was given twice", file=source.name,
                                  hint="Pass each export once")
         seen.add(source.sha256)
+    sources = [sheet for source in files for sheet in _sheets(source)]
     first_id = 1 if role == "register" else 1001
     columns = ", ".join(f"{f.name} VARCHAR" for f in fields)
     con.execute(f"CREATE OR REPLACE TABLE {table} (file_id INTEGER, source_row INTEGER, "
@@ -193,10 +257,12 @@ def load_role(
     con.execute("""CREATE TABLE IF NOT EXISTS source_files (file_id INTEGER, role VARCHAR, file_name VARCHAR,
         sha256 VARCHAR, size_bytes BIGINT, format VARCHAR, header_row INTEGER, rows_in BIGINT,
         blank_rows BIGINT, columns VARCHAR)""")
+    con.execute("ALTER TABLE source_files ADD COLUMN IF NOT EXISTS encoding VARCHAR")  # warehouses of older runs
     con.execute("DELETE FROM source_files WHERE role = ?", [role])
     con.executemany(
-        "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO source_files (file_id, role, file_name, sha256, size_bytes, format, header_row, rows_in, "
+        "blank_rows, columns, encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [[f.file_id, f.role, f.source.name, f.source.sha256, f.source.size_bytes, f.source.format,
-          f.header_row, f.rows_in, f.blank_rows, json.dumps(f.columns, sort_keys=True)] for f in loaded],
+          f.header_row, f.rows_in, f.blank_rows, json.dumps(f.columns, sort_keys=True), f.encoding] for f in loaded],
     )
     return loaded

@@ -4,6 +4,12 @@ Identifiers must never become numbers, so every cell is returned as text. Number
 spreadsheet keep their float form ("3577010101900000.0"): downstream, the ".0" is the evidence that
 Excel held the value as a number and may have rounded digit 16 (see `pipeline.normalise.nik`).
 Row numbers are what an officer sees in Excel: the header is row 1 when it is the first line.
+
+CSV records are read line by line: a quoted value may hold a line break only when it closes properly
+and the lines it would swallow do not look like records of their own, so a stray `"` in one field
+costs that one row (`Row.problem`), never the rest of the file. `count_records` counts the same
+records by another method (quote parity per line); the loader takes its figure as "rows in", so the
+reconciliation check catches any row the parser loses.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ import csv
 import hashlib
 import io
 import logging
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -23,12 +30,17 @@ import pyarrow.csv as pacsv
 
 from pipeline.errors import InputFileError
 
-__all__ = ["SourceFile", "describe", "iter_rows", "read_csv_fast", "decode_text", "cell_text"]
+__all__ = ["SourceFile", "Row", "CsvText", "describe", "iter_rows", "read_csv_fast", "decode_text", "read_text",
+           "count_records", "cell_text", "workbook_sheets", "MAX_CELL_CHARS"]
 
 log = logging.getLogger(__name__)
 
 _DELIMITERS = (",", ";", "\t", "|")
-_SNIFF_LINES = 20  # as many as the header search of pipeline.ingest.load looks at
+SNIFF_LINES = 200  # as many as the header search of pipeline.ingest.load looks at
+MAX_CELL_CHARS = 32_767  # what a spreadsheet cell holds; a longer CSV value is a broken row
+_MAX_VALUE_LINES = 10  # a quoted value spanning more lines than this is a stray quote, not an address
+_LINES = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")  # split after each line end, keeping it (\r\n, \n or \r)
+csv.field_size_limit(1 << 30)  # a huge value is judged by MAX_CELL_CHARS, with the row named
 
 
 @dataclass(frozen=True)
@@ -37,10 +49,26 @@ class SourceFile:
     sha256: str
     size_bytes: int
     format: str  # csv | xlsx | parquet
+    sheet: str | None = None  # the worksheet to read (None: the first)
+    label: str | None = None  # how messages and outputs name it when a workbook has several data sheets
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.label or self.path.name
+
+
+class Row(list):
+    """The cells of one row; `problem` says why the row could not be split safely (it is rejected)."""
+
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class CsvText:
+    text: str
+    encoding: str  # as recorded in the manifest: utf-8, utf-8-sig, utf-16, cp1252 or "utf-8 (damaged ...)"
+    damaged: bool  # UTF-8 with a few undecodable bytes, each replaced by U+FFFD (those rows are rejected)
+    delimiter: str
 
 
 def describe(path: Path) -> SourceFile:
@@ -69,64 +97,200 @@ def describe(path: Path) -> SourceFile:
     return SourceFile(path, digest.hexdigest(), size, fmt)
 
 
-def iter_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
-    """Yield (row number, cells as text) for every row, header included."""
+def iter_rows(source: SourceFile, text: CsvText | None = None, width: int | None = None
+              ) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, cells as text) for every row, header included. For CSV, `width` (the
+    header's number of fields, once known) lets a quoted value span lines only into a full record."""
     if source.format == "csv":
-        yield from _csv_rows(source)
-    elif source.format == "xlsx":
-        yield from _xlsx_rows(source)
-    else:
-        yield from _parquet_rows(source)
+        return _CsvRows(source, text or read_text(source), width)
+    if source.format == "xlsx":
+        return _xlsx_rows(source)
+    return _parquet_rows(source)
+
+
+def _row_of(data: bytes, index: int) -> int:
+    return data[:index].count(b"\n") + 1
 
 
 def decode_text(data: bytes, file: str) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:
-        if b"\x00" in data:
-            row = data[: data.index(b"\x00")].count(b"\n") + 1
-            raise InputFileError("the file holds NUL bytes: it is binary or UTF-16 without a byte-order mark",
-                                 file=file, row=row)
-        candidates = ["utf-8", "cp1252"]
-    for encoding in candidates:
+    """Decode CSV bytes, deciding on the whole file's evidence: UTF-16 with a BOM; UTF-8 (with or
+    without BOM); UTF-8 with a few undecodable bytes when it holds more valid multi-byte characters
+    than bad bytes (those bytes become U+FFFD and their rows are rejected); else Windows-1252 (a BOM
+    in front of Windows-1252 text is ignored)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode(encoding), encoding
+            return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
-            last = exc
-    row = data[: last.start].count(b"\n") + 1
-    raise InputFileError(f"the text is neither UTF-8 nor Windows-1252 (byte 0x{data[last.start]:02x})",
-                         file=file, row=row)
+            raise InputFileError("the text has a UTF-16 byte-order mark but is not UTF-16", file=file) from exc
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    offset = 3 if bom else 0
+    if b"\x00" in body:
+        raise InputFileError("the file holds NUL bytes: it is binary or UTF-16 without a byte-order mark",
+                             file=file, row=_row_of(data, data.index(b"\x00")))
+    try:
+        return body.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    lenient = body.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd")
+    good = len(lenient) - len(lenient.encode("ascii", "ignore")) - bad  # non-ASCII characters UTF-8 decoded
+    if good > bad:
+        return lenient, f"utf-8 ({bad} undecodable byte sequence{'s' if bad != 1 else ''}; their rows rejected)"
+    try:
+        return body.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"the text is neither UTF-8 nor Windows-1252 (byte 0x{body[exc.start]:02x})",
+                             file=file, row=_row_of(data, offset + exc.start)) from None
+
+
+def read_text(source: SourceFile) -> CsvText:
+    text, encoding = decode_text(source.path.read_bytes(), source.name)
+    first_lines = text.split("\n", SNIFF_LINES)[:SNIFF_LINES]
+    return CsvText(text, encoding, encoding.startswith("utf-8 ("), _sniff_delimiter(first_lines))
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
-    """The delimiter used most in the first lines (a title line above the header may hold none)."""
+    """The delimiter used most in the first lines (title lines above the header may hold none)."""
     counts = {d: sum(line.count(d) for line in lines) for d in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
 
 
-def _csv_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
-    text, encoding = decode_text(source.path.read_bytes(), source.name)
-    log.info("reading %s as CSV (%s)", source.name, encoding)
-    first_lines = text.split("\n", _SNIFF_LINES)[:_SNIFF_LINES]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_lines))
+def _ends_in_quotes(line: str, delimiter: str) -> bool:
+    """Whether a line ends inside a quoted value, by the csv module's rules (a quote opens a value
+    only at its start; "" inside is a quote)."""
+    inside, start, i, n = False, True, 0, len(line)
+    while i < n:
+        ch = line[i]
+        if inside:
+            if ch == '"':
+                if i + 1 < n and line[i + 1] == '"':
+                    i += 1
+                else:
+                    inside = False
+        elif ch == '"' and start:
+            inside = True
+        start = ch == delimiter and not inside
+        i += 1
+    return inside
+
+
+def _strict_record(text: str, delimiter: str) -> list[str] | None:
+    """The one record `text` holds when it parses strictly (quotes closed at a value's end), else None."""
     try:
-        yield from enumerate(reader, start=1)
-    except csv.Error as exc:
-        raise InputFileError(f"the CSV cannot be parsed ({exc})", file=source.name,
-                             row=reader.line_num) from exc
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error:
+        return None
+    return records[0] if len(records) == 1 else None
 
 
-def read_csv_fast(source: SourceFile, header_row: int, width: int) -> pa.Table | None:
+def _cells(line: str, delimiter: str) -> list[str]:
+    body = line.rstrip("\r\n")
+    if '"' not in body:
+        return body.split(delimiter) if body else []
+    return next(csv.reader([body], delimiter=delimiter), [])
+
+
+class _CsvRows:
+    """Iterator of (record number, Row) over a decoded CSV; `width` may be set once the header is known."""
+
+    def __init__(self, source: SourceFile, text: CsvText, width: int | None) -> None:
+        self.source, self.text, self.width = source, text, width
+        log.info("reading %s as CSV (%s)", source.name, text.encoding)
+        self._iter = self._records()
+
+    def __iter__(self) -> _CsvRows:
+        return self
+
+    def __next__(self) -> tuple[int, list[str]]:
+        return next(self._iter)
+
+    def _records(self) -> Iterator[tuple[int, list[str]]]:
+        delimiter = self.text.delimiter
+        lines = [line for line in _LINES.split(self.text.text) if line]
+        i, number = 0, 0
+        while i < len(lines):
+            number += 1
+            line, span, problem = lines[i], 1, None
+            cells: list[str] | None = None
+            if '"' in line and _ends_in_quotes(line, delimiter):
+                cells, span = self._join(lines, i)
+                if cells is None:
+                    problem = ('an unclosed double quote (") in a value: the row is read alone, '
+                               'the rows after it are kept')
+                    cells = _cells(line, delimiter)
+            if cells is None:
+                cells = _cells(line, delimiter)
+            row = Row(cells)
+            longest = max((len(c) for c in cells), default=0)
+            if problem is None and longest > MAX_CELL_CHARS:
+                problem = f"a value of {longest:,} characters (a spreadsheet cell holds {MAX_CELL_CHARS:,})"
+            if problem is None and self.text.damaged and "\ufffd" in "".join(cells):
+                problem = "bytes that are not UTF-8 in a file that is UTF-8 elsewhere"
+            row.problem = problem
+            yield number, row
+            i += span
+
+    def _join(self, lines: list[str], i: int) -> tuple[list[str] | None, int]:
+        """A record from line i and the next lines when its open quote closes properly into one record
+        (of the header's width, once known) without swallowing a line that is a record of its own."""
+        delimiter, joined = self.text.delimiter, lines[i]
+        for j in range(i + 1, min(i + _MAX_VALUE_LINES, len(lines))):
+            nxt = lines[j]
+            if self.width and _looks_like_record(nxt, delimiter, self.width):
+                return None, 1
+            joined += nxt
+            if _ends_in_quotes(joined, delimiter):
+                continue
+            record = _strict_record(joined, delimiter)
+            if record is not None and (not self.width or len(record) == self.width):
+                return record, j - i + 1
+            return None, 1
+        return None, 1
+
+
+def _looks_like_record(line: str, delimiter: str, width: int) -> bool:
+    """A line with balanced quotes and the header's number of fields is a record, not part of a value."""
+    return line.count('"') % 2 == 0 and line.count(delimiter) >= width - 1
+
+
+def count_records(text: CsvText, header_row: int, width: int) -> int:
+    """Non-blank records after the header, counted apart from the parser: by lines and quote parity
+    (an odd number of quotes opens or closes a value spanning lines), with the same limits on what a
+    value may span. The loader reports this figure as rows in."""
+    delimiter = text.delimiter
+    lines = [line for line in _LINES.split(text.text) if line]
+    if '"' not in text.text:
+        return sum(1 for line in lines[header_row:] if line.strip(" \t\r\n" + delimiter))
+    number = count = i = 0
+    while i < len(lines):
+        number += 1
+        span = 1
+        if lines[i].count('"') % 2 == 1:
+            for j in range(i + 1, min(i + _MAX_VALUE_LINES, len(lines))):
+                if _looks_like_record(lines[j], delimiter, width):
+                    break
+                if lines[j].count('"') % 2 == 1:
+                    record = _strict_record("".join(lines[i:j + 1]), delimiter)
+                    span = j - i + 1 if record is not None and len(record) == width else 1
+                    break
+        if number > header_row and any(line.strip(" \t\r\n" + delimiter) for line in lines[i:i + span]):
+            count += 1
+        i += span
+    return count
+
+
+def read_csv_fast(source: SourceFile, header_row: int, width: int, text: CsvText | None = None
+                  ) -> pa.Table | None:
     """The data rows under the header as a table of strings, read by Arrow's multi-threaded CSV
-    parser, or None when the file has anything that needs the careful row-by-row path (a ragged row
-    or a blank row): only then do Arrow's row positions equal the rows an officer sees in Excel (a
-    value with a line break is one row in Excel too, and in both paths)."""
-    text, _ = decode_text(source.path.read_bytes(), source.name)
-    first_lines = text.split("\n", _SNIFF_LINES)[:_SNIFF_LINES]
+    parser, or None when the file has anything that needs the careful row-by-row path (a ragged row,
+    a blank row, damaged bytes, a value longer than a cell, or a quote that makes Arrow's record count
+    differ from `count_records`): only then do Arrow's row positions equal the rows an officer sees in
+    Excel (a value with a line break is one row in Excel too, and in both paths)."""
+    text = text or read_text(source)
+    if text.damaged:
+        return None
     irregular: list[int] = []
 
     def note(_row: pacsv.InvalidRow) -> str:
@@ -135,9 +299,9 @@ def read_csv_fast(source: SourceFile, header_row: int, width: int) -> pa.Table |
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(text.text.encode("utf-8")),
             read_options=pacsv.ReadOptions(skip_rows=header_row, autogenerate_column_names=True),
-            parse_options=pacsv.ParseOptions(delimiter=_sniff_delimiter(first_lines), newlines_in_values=True,
+            parse_options=pacsv.ParseOptions(delimiter=text.delimiter, newlines_in_values=True,
                                              ignore_empty_lines=False, invalid_row_handler=note),
             convert_options=pacsv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
@@ -150,8 +314,12 @@ def read_csv_fast(source: SourceFile, header_row: int, width: int) -> pa.Table |
         for column in table.columns:
             empty = pc.equal(pc.utf8_trim_whitespace(column), "")
             blank = empty if blank is None else pc.and_(blank, empty)
+            if pc.max(pc.utf8_length(column)).as_py() > MAX_CELL_CHARS:
+                return None
         if pc.any(blank).as_py():
             return None
+    if '"' in text.text and count_records(text, header_row, width) != table.num_rows:
+        return None
     return table
 
 
@@ -172,16 +340,53 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
-    from python_calamine import CalamineError, load_workbook
+def _spreadsheet_error(source: SourceFile, exc: Exception) -> InputFileError:
+    if type(exc).__name__ == "PasswordError":
+        return InputFileError("the workbook is protected by a password", file=source.name,
+                              hint="Save it again without a password (or export it as CSV)")
+    return InputFileError(f"the spreadsheet cannot be opened: it is damaged or not a workbook ({type(exc).__name__})",
+                          file=source.name)
+
+
+def _open_workbook(source: SourceFile):  # noqa: ANN202 (python_calamine's workbook)
+    from python_calamine import load_workbook
 
     try:
-        workbook = load_workbook(str(source.path))
-        sheet = workbook.get_sheet_by_index(0)
+        return load_workbook(str(source.path))
+    except Exception as exc:  # calamine raises its own errors, ValueError, OSError, zip errors...
+        raise _spreadsheet_error(source, exc) from None
+
+
+def workbook_sheets(source: SourceFile) -> list[tuple[str, bool]]:
+    """(sheet name, holds any non-empty cell) for every worksheet, in workbook order."""
+    workbook = _open_workbook(source)
+    sheets = []
+    for name in workbook.sheet_names:
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=True)
+        except Exception as exc:  # a damaged sheet
+            raise _spreadsheet_error(replace(source, label=f"{source.path.name} [{name}]"), exc) from None
+        sheets.append((name, any(any(cell_text(v).strip() for v in row) for row in rows)))
+    return sheets
+
+
+def _xlsx_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
+    workbook = _open_workbook(source)
+    try:
+        sheet = workbook.get_sheet_by_index(0) if source.sheet is None else workbook.get_sheet_by_name(source.sheet)
         rows = sheet.iter_rows()
-    except (CalamineError, ValueError, OSError) as exc:
-        raise InputFileError(f"the spreadsheet cannot be opened ({type(exc).__name__})", file=source.name) from exc
-    for number, row in enumerate(rows, start=1):  # calamine yields from row 1, even when empty
+    except Exception as exc:
+        raise _spreadsheet_error(source, exc) from None
+    number = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise InputFileError(f"the spreadsheet is damaged after this row ({type(exc).__name__})",
+                                 file=source.name, row=number) from None
+        number += 1  # calamine yields from row 1, even when empty
         yield number, [cell_text(v) for v in row]
 
 
@@ -191,10 +396,19 @@ def _parquet_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
     try:
         parquet = pq.ParquetFile(source.path)
     except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise InputFileError(f"the Parquet file cannot be opened ({type(exc).__name__})", file=source.name) from exc
+        raise InputFileError(f"the Parquet file cannot be opened: it is damaged ({type(exc).__name__})",
+                             file=source.name) from None
     yield 1, list(parquet.schema_arrow.names)
     number = 1
-    for batch in parquet.iter_batches(batch_size=65_536):
+    batches = parquet.iter_batches(batch_size=65_536)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise InputFileError(f"the Parquet file is damaged after this row ({type(exc).__name__})",
+                                 file=source.name, row=number) from None
         columns = [column.to_pylist() for column in batch.columns]
         for values in zip(*columns, strict=True):
             number += 1

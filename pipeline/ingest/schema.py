@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Field", "REGISTER_FIELDS", "MEMBER_FIELDS", "normalise_header", "resolve_columns"]
+__all__ = ["Field", "REGISTER_FIELDS", "MEMBER_FIELDS", "normalise_header", "resolve_columns", "same_role_columns"]
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,11 @@ REGISTER_FIELDS: tuple[Field, ...] = (
     Field("rt", False, ("RT", "NO_RT"), "rukun tetangga"),
     Field("rw", False, ("RW", "NO_RW"), "rukun warga"),
     Field("kelurahan", True, ("KELURAHAN", "KEL", "NAMA_KELURAHAN", "DESA_KELURAHAN", "KELURAHAN_DESA",
-                              "KODE_KELURAHAN", "KD_KEL", "DESA"), "kelurahan name or Kemendagri code"),
+                              "KODE_KELURAHAN", "KD_KEL", "DESA"), "desa/kelurahan name or Kemendagri code"),
     Field("kecamatan", False, ("KECAMATAN", "KEC", "NAMA_KECAMATAN", "KODE_KECAMATAN"),
           "kecamatan name or code"),
+    Field("kabupaten", False, ("KABUPATEN", "KABUPATEN_KOTA", "KAB_KOTA", "KAB", "KOTA", "NAMA_KABUPATEN",
+                               "KODE_KABUPATEN", "KABKOTA"), "kabupaten/kota name or code"),
     Field("pekerjaan", True, ("PEKERJAAN", "JENIS_PEKERJAAN", "PEKERJAAN_UTAMA", "KODE_PEKERJAAN"),
           "Dukcapil occupation label or code (1-89)"),
     Field("shdk", False, ("HUB_KELUARGA", "HUBUNGAN_KELUARGA", "SHDK", "STATUS_HUBUNGAN", "HUB_KK",
@@ -97,3 +99,24 @@ def resolve_columns(
         elif field.required:
             missing.append((field, aliases))
     return found, missing
+
+
+def _is_code_header(header: str) -> bool:
+    return header.startswith(("KODE_", "KD_")) or header.endswith("_KODE")
+
+
+def same_role_columns(
+    headers: list[str], fields: tuple[Field, ...], extra_aliases: dict[str, list[str]] | None = None
+) -> list[tuple[Field, list[int]]]:
+    """Fields that two or more columns claim (e.g. "NIK" twice, or "NIK" and "NO_KTP"): which one is
+    right cannot be guessed. A name column beside a code column ("KELURAHAN", "KODE_KELURAHAN") is
+    the usual pair, not a conflict; the name is used."""
+    normalised = [normalise_header(h) for h in headers]
+    clashes = []
+    for field in fields:
+        aliases = set(field.aliases) | {normalise_header(a) for a in (extra_aliases or {}).get(field.name, [])}
+        matches = [i for i, h in enumerate(normalised) if h in aliases]
+        codes = [i for i in matches if _is_code_header(normalised[i])]
+        if len(matches) - len(codes) > 1 or len(codes) > 1:
+            clashes.append((field, matches))
+    return clashes
