@@ -29,7 +29,7 @@ def candidates(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     config = settings.config()
     reference_date = settings.reference_date(context)
     with warehouse.get_connection() as con:
-        tracks = build_tracks(con, config.eligibility, reference_date)
+        tracks = build_tracks(con, config.eligibility, reference_date, config.region.codes)
         listed = build_candidates(con, config.priority, config.cost, reference_date)
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(listed.values()),
                                           "reference_date": reference_date.isoformat(),

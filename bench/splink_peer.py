@@ -250,7 +250,7 @@ def decide(con: duckdb.DuckDBPyConnection, config, reference_date: date, *, cand
         SELECT member_id, resident_id, 'link' AS decision, match_probability AS probability, 'splink' AS rule
         FROM splink_links""")
     build_coverage(con)
-    build_tracks(con, config.eligibility, reference_date)
+    build_tracks(con, config.eligibility, reference_date, config.region.codes)
     if candidates:
         build_candidates(con, config.priority, config.cost, reference_date)
 

@@ -2,7 +2,11 @@
 
 Defaults are today's best values (../shared/domain.md); rules marked [U] there are settings here.
 A TOML file overrides any subset: `load_config(path)`. The resolved config is written beside each
-publication (`config.resolved.json`) and its hash goes in the manifest.
+publication (`config.resolved.json`) and its hash goes in the manifest; `load_config` reads that JSON
+back to the same `Config` (same digest).
+
+The sections are pydantic dataclasses: types are checked when a config is built (from a file or in
+code), unknown keys are errors, and `dataclasses.replace` / `dataclasses.asdict` keep working.
 """
 
 from __future__ import annotations
@@ -11,12 +15,17 @@ import dataclasses
 import hashlib
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic.dataclasses import dataclass as _pydantic_dataclass
 
 from pipeline.errors import ConfigError
+from pipeline.privacy import NIK_VISIBLE_DIGITS, check_visible_digits
+from pipeline.reference import DEFAULT_REGION_CODES, region_code, region_codes
 
 __all__ = [
     "Config",
@@ -27,11 +36,41 @@ __all__ = [
     "CostConfig",
     "PublicationConfig",
     "ChecksConfig",
+    "RegionConfig",
+    "RegionCost",
     "load_config",
+    "config_from_dict",
 ]
 
+# Strict types (no "0.9" for a number, no true for a count), unknown keys rejected.
+_MODEL = ConfigDict(strict=True, extra="forbid")
 
-@dataclass(frozen=True)
+
+def dataclass(cls: type | None = None, /, *, frozen: bool = True) -> Any:
+    """A frozen pydantic dataclass with this module's validation settings."""
+    def wrap(c: type) -> Any:
+        model = _pydantic_dataclass(c, frozen=frozen, config=_MODEL)
+        validate = model.__init__
+
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807 - the dataclass's own
+            try:
+                validate(self, *args, **kwargs)
+            except ValidationError as exc:  # a bad value set in code is the same error as in a file
+                raise ConfigError(f"{c.__name__}: " + "; ".join(_message(e) for e in exc.errors())) from None
+
+        model.__init__ = __init__
+        return model
+    return wrap if cls is None else wrap(cls)
+
+
+def _region_key(code: str) -> str:
+    try:
+        return region_code(code)
+    except ConfigError as exc:
+        raise ValueError(str(exc).removesuffix(f". {ConfigError.hint}.")) from exc
+
+
+@dataclass
 class IngestConfig:
     register_aliases: dict[str, list[str]] = field(default_factory=dict)
     """Extra header aliases for register fields, e.g. {"nik": ["NIK_ART"]}."""
@@ -45,7 +84,7 @@ class IngestConfig:
     """Status values (same normalisation) meaning a lapsed / non-active membership."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class LinkingConfig:
     link_threshold: float = 0.70
     """Match probability (0-1) at or above which a pair is linked automatically."""
@@ -64,11 +103,14 @@ class LinkingConfig:
     non-matches look like (more is slower and, beyond ~10,000, no better)."""
     seed: int = 42
     """Seed of the random sample for u-probabilities (keeps outputs deterministic)."""
+    model_file: str = ""
+    """A `model.json` of an earlier publication to reuse instead of training (`ucj run --model`);
+    empty = estimate the weights from this run's data."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class EligibilityConfig:
-    reference_date: date | None = None
+    reference_date: Annotated[date | None, Field(strict=False)] = None
     """Date at which ages are computed; empty = the run date (Asia/Jakarta)."""
     min_age: int = 18
     """Youngest age (completed years on the reference date, inclusive) for the candidate list
@@ -88,6 +130,11 @@ class EligibilityConfig:
     """A lapsed (NON AKTIF) worker who meets the Pro JKK-JKM rules goes to the Pro JKK-JKM track (the
     city pays from now on); false sends them to reactivation [U: policy, domain.md §4.5]."""
 
+    @field_validator("reference_date", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
     def __post_init__(self) -> None:
         if not 0 <= self.min_age <= self.max_age:
             raise ConfigError(f"eligibility.min_age ({self.min_age}) must be between 0 and max_age ({self.max_age})")
@@ -97,7 +144,7 @@ class EligibilityConfig:
             raise ConfigError("eligibility.vulnerable_occupation_codes must be whole numbers (occupation codes 1-89)")
 
 
-@dataclass(frozen=True)
+@dataclass
 class PriorityConfig:
     desil_weight: float = 10.0
     """Points per desil below 11 (desil 1 -> 100, desil 10 -> 10)."""
@@ -120,8 +167,24 @@ class PriorityConfig:
             raise ConfigError("priority.school_age_min must be between 0 and priority.school_age_max")
 
 
-@dataclass(frozen=True)
+@dataclass
+class RegionCost:
+    """One kabupaten/kota's own scheme in `[cost.regions."PP.KK"]`; a setting left out is the default row's."""
+
+    scheme: str | None = None
+    """Name of the region's scheme paying JKK+JKM for vulnerable workers, e.g. "Pro JKK-JKM"."""
+    bpu_monthly_rp: int | None = None
+    """Contribution per BPU worker per month, Rp."""
+    months_per_year: int | None = None
+    """Months of coverage paid per year."""
+    apbd_budget_rp: int | None = None
+    """APBD amount (Rp per year) of the region's budget scenario."""
+
+
+@dataclass
 class CostConfig:
+    scheme: str = "Pro JKK-JKM"
+    """Name of the scheme through which the Pemda pays JKK+JKM for vulnerable workers (Kota Madiun's)."""
     bpu_monthly_rp: int = 16_800
     """Pro JKK-JKM contribution per BPU worker per month, Rp (JKK 1% of Rp 1,000,000 + JKM Rp 6,800)."""
     months_per_year: int = 12
@@ -130,28 +193,67 @@ class CostConfig:
     """APBD amount (Rp per year) of the budget scenario each publication includes: how many new Pro
     JKK-JKM candidates it covers in rank order and what is left for CSR. Default: today's Pro JKK-JKM
     contributions, about Rp 3 bn a year (domain.md §0), as much again for new participants."""
+    regions: dict[str, RegionCost] = field(default_factory=dict)
+    """Per kabupaten/kota (key: its code, "35.19"): its own scheme, rate and budget. The settings above are
+    the default row (Kota Madiun's values), used for every region not listed and every setting left out."""
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _region_codes(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, row in value.items():
+            code = _region_key(key)
+            if len(code) != 4:
+                raise ValueError(f"cost.regions key {key!r} must be a kabupaten/kota code (PP.KK)")
+            out[code] = row
+        return out
 
     def __post_init__(self) -> None:
-        if self.bpu_monthly_rp <= 0 or not 1 <= self.months_per_year <= 12:
-            raise ConfigError("cost.bpu_monthly_rp must be positive and cost.months_per_year 1-12")
-        if self.apbd_budget_rp < 0:
-            raise ConfigError("cost.apbd_budget_rp must not be negative")
+        for row in [self, *(self.for_region(code) for code in self.regions)]:
+            if row.bpu_monthly_rp <= 0 or not 1 <= row.months_per_year <= 12:
+                raise ConfigError("cost.bpu_monthly_rp must be positive and cost.months_per_year 1-12")
+            if row.apbd_budget_rp < 0:
+                raise ConfigError("cost.apbd_budget_rp must not be negative")
 
     @property
     def yearly_rp(self) -> int:
-        """Contribution per worker per year, Rp."""
+        """Contribution per worker per year, Rp (default row)."""
         return self.bpu_monthly_rp * self.months_per_year
 
+    def for_region(self, code: str) -> CostConfig:
+        """The cost row of one kabupaten/kota (or of the kabupaten/kota a longer code lies in)."""
+        row = self.regions.get(code.replace(".", "")[:4])
+        if row is None:
+            return dataclasses.replace(self, regions={}) if self.regions else self
+        own = {k: v for k, v in dataclasses.asdict(row).items() if v is not None}
+        return dataclasses.replace(self, regions={}, **own)
 
-@dataclass(frozen=True)
+    def yearly_rp_sql(self, code_expr: str) -> str:
+        """SQL for the yearly contribution of a worker living in desa/kelurahan `code_expr` (a code column)."""
+        cases = " ".join(f"WHEN '{code}' THEN {self.for_region(code).yearly_rp}" for code in sorted(self.regions))
+        if not cases:
+            return str(self.yearly_rp)
+        return f"(CASE substr({code_expr}, 1, 4) {cases} ELSE {self.yearly_rp} END)"
+
+
+@dataclass
 class PublicationConfig:
-    nik_visible_digits: int = 12
-    """Digits of the NIK left visible in officer XLSX files (the rest replaced by '*')."""
+    nik_visible_digits: int = NIK_VISIBLE_DIGITS
+    """Digits of the NIK left visible in officer XLSX files (the rest replaced by '*'): 0-6, since
+    digits 7-16 (birth date, serial) could be guessed back (pipeline/privacy.py)."""
     retention_days: int = 90
     """Days a dated publication is kept before it is deleted (UU PDP: no longer than needed)."""
 
+    def __post_init__(self) -> None:
+        try:
+            check_visible_digits(self.nik_visible_digits)
+        except ValueError as exc:
+            raise ConfigError(f"publication.nik_visible_digits: {exc}") from None
 
-@dataclass(frozen=True)
+
+@dataclass
 class ChecksConfig:
     max_invalid_nik_share: float = 0.10
     """Blocking: largest share (0-1) of membership rows whose NIK is missing or unusable."""
@@ -163,8 +265,25 @@ class ChecksConfig:
     """Warning only: relative change of the uncovered count that is reported but does not block."""
 
 
-@dataclass(frozen=True)
+@dataclass
+class RegionConfig:
+    codes: list[str] = field(default_factory=lambda: list(DEFAULT_REGION_CODES))
+    """Kemendagri codes of the regions the run covers ("35.77" a kabupaten/kota, "35" a whole province,
+    "35.77.01" one kecamatan): who is a resident, whose desa/kelurahan get a workbook, what the report
+    and the portal show. Stored without dots, sorted."""
+
+    @field_validator("codes", mode="after")
+    @classmethod
+    def _known_codes(cls, value: list[str]) -> list[str]:
+        try:
+            return list(region_codes(value))
+        except ConfigError as exc:
+            raise ValueError(str(exc).removesuffix(f". {ConfigError.hint}.")) from exc
+
+
+@dataclass
 class Config:
+    region: RegionConfig = field(default_factory=RegionConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     linking: LinkingConfig = field(default_factory=LinkingConfig)
     eligibility: EligibilityConfig = field(default_factory=EligibilityConfig)
@@ -189,53 +308,74 @@ class Config:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
 
 
-def _build(cls: type, values: dict[str, Any], where: str) -> Any:
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    kwargs: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in known:
-            raise ConfigError(f"unknown setting [{where}] {key!r}; known: {', '.join(sorted(known))}")
-        default = getattr(cls(), key)
-        if dataclasses.is_dataclass(default):
-            if not isinstance(value, dict):
-                raise ConfigError(f"[{where}.{key}] must be a table")
-            kwargs[key] = _build(type(default), value, f"{where}.{key}" if where else key)
-            continue
-        kwargs[key] = _coerce(value, default, f"{where}.{key}")
-    return cls(**kwargs)
+_ADAPTER: TypeAdapter[Config] | None = None
 
 
-def _coerce(value: Any, default: Any, where: str) -> Any:
-    if where.endswith("reference_date"):
-        if value in ("", None):
-            return None
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError as exc:
-            raise ConfigError(f"{where} must be a date YYYY-MM-DD, got {value!r}") from exc
-    if isinstance(default, (bool, dict, list, str)):
-        if not isinstance(value, type(default)):
-            raise ConfigError(f"{where} must be a {type(default).__name__}, got {value!r}")
-        return value
-    if isinstance(default, int) and not isinstance(default, bool):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where} must be a whole number, got {value!r}")
-        return value
-    if isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where} must be a number, got {value!r}")
-        return float(value)
-    return value
+def _adapter() -> TypeAdapter[Config]:
+    global _ADAPTER
+    if _ADAPTER is None:
+        _ADAPTER = TypeAdapter(Config)
+    return _ADAPTER
+
+
+def _known(loc: tuple[Any, ...]) -> list[str]:
+    """Setting names of the section at `loc`."""
+    cls: Any = Config
+    for part in loc:
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        if part not in fields:
+            return []
+        default = getattr(cls(), part)
+        if not dataclasses.is_dataclass(default):
+            return []
+        cls = type(default)
+    return sorted(f.name for f in dataclasses.fields(cls))
+
+
+def _message(error: dict[str, Any]) -> str:
+    """One pydantic error as the user reads it: where, what was expected, what was given."""
+    loc = tuple(str(p) for p in error["loc"])
+    where = ".".join(loc)
+    kind, given = error["type"], error.get("input")
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
+        section = ".".join(loc[:-1])
+        return f"unknown setting [{section}] {loc[-1]!r}; known: {', '.join(_known(loc[:-1]))}"
+    if kind == "json_invalid":
+        return f"unreadable settings: {error['msg']}"
+    if kind.startswith("date") or loc[-1:] == ("reference_date",):
+        return f"{where} must be a date YYYY-MM-DD, got {given!r}"
+    if kind.startswith("int"):
+        return f"{where} must be a whole number, got {given!r}"
+    if kind.startswith("float"):
+        return f"{where} must be a number, got {given!r}"
+    if kind in ("dict_type", "dataclass_type", "dataclass_exact_type", "model_type"):
+        return f"[{where}] must be a table"
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    return f"{where}: {error['msg']}, got {given!r}"
+
+
+def config_from_dict(values: dict[str, Any], source: str = "config") -> Config:
+    """A `Config` from nested plain values (a TOML file, or a publication's `config.resolved.json`)."""
+    try:
+        # JSON mode: tables become sections and ISO dates dates, while types stay strict.
+        return _adapter().validate_json(json.dumps(values, default=str))
+    except ValidationError as exc:
+        problems = [_message(e) for e in exc.errors()]
+        raise ConfigError(f"{source}: " + "; ".join(problems)) from None
 
 
 def load_config(path: Path | None = None) -> Config:
-    """Defaults overridden by the TOML file at `path` (if given)."""
+    """Defaults overridden by the TOML file at `path` (if given); a `.json` file is read as a publication's
+    `config.resolved.json` (the settings a run used, loaded back unchanged)."""
     if path is None:
         return Config()
+    path = Path(path)
     try:
-        values = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+        values = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from exc
-    return _build(Config, values, "")
+    if not isinstance(values, dict):
+        raise ConfigError(f"cannot read config file {path}: not a table of settings")
+    return config_from_dict(values, str(path))

@@ -89,7 +89,9 @@ SELECT resident_id, track, track_reason, age, priority_score, desil_points, risk
     children_points, age_points, school_children, {_REASON} AS priority_reason,
     row_number() OVER (PARTITION BY track ORDER BY {RANK_ORDER}) AS priority_rank,
     row_number() OVER (PARTITION BY track, kelurahan_code ORDER BY {RANK_ORDER}) AS kelurahan_rank,
-    CASE WHEN track = 'pro_jkk_jkm' THEN $yearly_cost ELSE 0 END AS yearly_cost_rp,
+    CASE WHEN track = 'pro_jkk_jkm'  -- the kabupaten/kota's own rate ([cost.regions]), else the default row
+         THEN coalesce($region_yearly[list_position($region_codes, substr(kelurahan_code, 1, 4))], $yearly_cost)
+         ELSE 0 END AS yearly_cost_rp,
     employer_npp, employer_name,
     CASE WHEN employer_npp IS NOT NULL OR employer_name IS NOT NULL
          THEN count(*) OVER (PARTITION BY track, employer_npp, employer_name) END AS employer_workers
@@ -114,6 +116,9 @@ def build_candidates(con: duckdb.DuckDBPyConnection, priority: PriorityConfig, c
         "school_child_points": float(p.school_child_points),
         "age_points_per_year": float(p.age_points_per_year_over_40),
         "yearly_cost": int(cost.bpu_monthly_rp) * int(cost.months_per_year),
+        # never empty lists (their type would be unknown to DuckDB): '' is no kabupaten/kota code
+        "region_codes": sorted(cost.regions) or [""],
+        "region_yearly": [cost.for_region(c).yearly_rp for c in sorted(cost.regions)] or [cost.yearly_rp],
     })
     rows = con.execute("SELECT track, count(*) FROM candidates GROUP BY 1 ORDER BY 1").fetchall()
     return {str(track): int(n) for track, n in rows}

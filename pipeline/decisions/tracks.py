@@ -2,8 +2,9 @@
 
 Rules (settings in `[eligibility]`), each recorded per person as a yes/no column and a reason in
 Indonesian (`resident_reason`, `age_reason`, `work_reason`, `desil_reason`):
-- resident: the kelurahan code is one of the 27 Kota Madiun kelurahan (pipeline.reference), never
-  the NIK prefix (domain.md §1.2 rule 6, §9.2);
+- resident: the desa/kelurahan code is one of the desa/kelurahan of the chosen regions (`[region]
+  codes`, default Kota Madiun's 27 kelurahan; pipeline.reference), never the NIK prefix (domain.md
+  §1.2 rule 6, §9.2): a NIK first registered in another regency says nothing about where one lives;
 - age: completed years on the reference date within [min_age, max_age], both inclusive: a person
   is 18 from their 18th birthday and stays in scope up to the day before their 66th birthday; a
   person born on 29 February has birthdays on 1 March in common years;
@@ -29,13 +30,14 @@ Tracks, first match wins:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import duckdb
 
 from pipeline.config import EligibilityConfig
-from pipeline.reference import KELURAHAN
+from pipeline.reference import DEFAULT_REGION_CODES, desa_kelurahan_of, kabupaten_codes, region_name, region_title
 
 __all__ = [
     "TRACKS",
@@ -58,7 +60,7 @@ TRACKS: dict[str, str] = {
 CANDIDATE_TRACKS = ("pro_jkk_jkm", "employer_compliance", "reactivation", "self_enrolment")
 
 OUT_OF_SCOPE_REASONS: dict[str, str] = {
-    "not_resident": "bukan warga Kota Madiun menurut kode kelurahan",
+    "not_resident": "bukan warga wilayah ini menurut kode desa/kelurahan",
     "birth_date_unknown": "tanggal lahir tidak diketahui",
     "under_age": "di bawah usia minimum",
     "over_age": "di atas usia maksimum",
@@ -112,13 +114,14 @@ _FACTS = f"""
     SELECT r.resident_id, r.kelurahan_code, r.kelurahan, r.occupation_code, r.occupation, r.occupation_group,
         r.desil, c.coverage_status, c.segment, c.membership_end, c.npp, c.employer,
         {age_sql('r.birth_date', '$ref')} AS age,
-        coalesce(list_contains($kelurahan_codes, r.kelurahan_code), FALSE) AS is_resident,
+        rc.code IS NOT NULL AS is_resident,
         r.occupation_group IN ('informal', 'formal') AS works,
         r.occupation_group = 'informal'
             OR (r.occupation_group = 'formal' AND coalesce(list_contains($vulnerable, r.occupation_code), FALSE))
             AS pro_work,
         coalesce(r.desil <= $max_desil, FALSE) AS desil_eligible
-    FROM residents r JOIN coverage c USING (resident_id)"""
+    FROM residents r JOIN coverage c USING (resident_id)
+    LEFT JOIN (SELECT unnest($kelurahan_codes) AS code) rc ON rc.code = r.kelurahan_code"""
 
 _OUT_OF_SCOPE = """CASE
         WHEN NOT is_resident THEN 'not_resident'
@@ -150,9 +153,13 @@ _LAPSED = ("'kepesertaan ' || coalesce(segment || ' ', '') || 'NON AKTIF'"
 _EMPLOYER = ("CASE WHEN employer IS NULL AND npp IS NULL THEN 'pemberi kerja belum diketahui' ELSE "
              "'pemberi kerja terakhir: ' || concat_ws(', ', employer, 'NPP ' || npp) END")
 
+_KIND = "CASE WHEN substr(kelurahan_code, 7, 1) = '2' THEN 'desa ' ELSE 'kelurahan ' END"
+_NOT_RESIDENT = "'kode desa/kelurahan ' || coalesce(kelurahan_code, 'kosong') || ' bukan ' || $region_title"
+
 _REASONS = f"""
-    CASE WHEN is_resident THEN 'kelurahan ' || kelurahan || ' (' || kelurahan_code || '), Kota Madiun'
-         ELSE 'kode kelurahan ' || coalesce(kelurahan_code, 'kosong') || ' bukan Kota Madiun' END AS resident_reason,
+    CASE WHEN is_resident THEN {_KIND} || kelurahan || ' (' || kelurahan_code || '), '
+              || $kabupaten_names[list_position($kabupaten_codes, substr(kelurahan_code, 1, 4))]
+         ELSE {_NOT_RESIDENT} END AS resident_reason,
     CASE WHEN age IS NULL THEN 'tanggal lahir tidak diketahui'
          ELSE 'usia ' || age || ' tahun pada ' || strftime($ref, '%d-%m-%Y')
               || CASE WHEN age_eligible THEN ' (memenuhi ' ELSE ' (di luar ' END || $min_age || '-' || $max_age
@@ -165,7 +172,7 @@ _REASONS = f"""
         WHEN 'covered' THEN 'memiliki kepesertaan BPJS Ketenagakerjaan aktif'
             || coalesce(' (' || segment || ')', '')
         WHEN 'out_of_scope' THEN CASE scope_problem
-            WHEN 'not_resident' THEN 'kode kelurahan ' || coalesce(kelurahan_code, 'kosong') || ' bukan Kota Madiun'
+            WHEN 'not_resident' THEN {_NOT_RESIDENT}
             WHEN 'birth_date_unknown' THEN 'tanggal lahir tidak diketahui'
             WHEN 'under_age' THEN 'usia ' || age || ' tahun, di bawah ' || $min_age
             WHEN 'over_age' THEN 'usia ' || age || ' tahun, di atas ' || $max_age
@@ -185,20 +192,26 @@ _REASONS = f"""
     END AS track_reason"""
 
 
-def _parameters(config: EligibilityConfig, reference_date: date) -> dict[str, Any]:
+def _parameters(config: EligibilityConfig, reference_date: date, regions: Sequence[str]) -> dict[str, Any]:
+    kabupaten = kabupaten_codes(regions)
     return {
+        "kelurahan_codes": [k.code for k in desa_kelurahan_of(regions)],
+        "kabupaten_codes": list(kabupaten),
+        "kabupaten_names": [region_name(code) for code in kabupaten],
+        "region_title": region_title(regions),
         "ref": reference_date,
         "min_age": int(config.min_age),
         "max_age": int(config.max_age),
         "max_desil": int(config.pro_jkk_jkm_max_desil),
-        "kelurahan_codes": [k.code for k in KELURAHAN],
         "vulnerable": [int(c) for c in config.vulnerable_occupation_codes],
         "lapsed_pro": bool(config.lapsed_in_pro_jkk_jkm),
     }
 
 
-def build_tracks(con: duckdb.DuckDBPyConnection, config: EligibilityConfig, reference_date: date) -> dict[str, int]:
-    """(Re)create `tracks` (one row per resident of `residents` ⨝ `coverage`); return counts per track."""
+def build_tracks(con: duckdb.DuckDBPyConnection, config: EligibilityConfig, reference_date: date,
+                 regions: Sequence[str] = DEFAULT_REGION_CODES) -> dict[str, int]:
+    """(Re)create `tracks` (one row per resident of `residents` ⨝ `coverage`); return counts per track.
+    `regions`: the Kemendagri codes whose desa/kelurahan are resident (`[region] codes`)."""
     con.execute(f"""
     CREATE OR REPLACE TABLE tracks AS
     WITH facts AS ({_FACTS}
@@ -216,6 +229,6 @@ def build_tracks(con: duckdb.DuckDBPyConnection, config: EligibilityConfig, refe
         CASE WHEN track = 'employer_compliance' THEN employer END AS employer_name
     FROM judged
     ORDER BY resident_id
-    """, _parameters(config, reference_date))
+    """, _parameters(config, reference_date, regions))
     rows = con.execute("SELECT track, count(*) FROM tracks GROUP BY 1 ORDER BY 1").fetchall()
     return {str(track): int(n) for track, n in rows}

@@ -12,10 +12,11 @@ from datetime import date
 import duckdb
 
 from pipeline.config import Config
+from pipeline.ingest.regions import resolve_places
 from pipeline.normalise.dates import date_sql
 from pipeline.normalise.names import name_key_sql, name_sorted_sql
 from pipeline.normalise.nik import nik_prepare_sql, nik_sql
-from pipeline.reference import KELURAHAN, OCCUPATION_SYNONYMS, OCCUPATIONS, SHDK, SHDK_SYNONYMS
+from pipeline.reference import OCCUPATION_SYNONYMS, OCCUPATIONS, SHDK, SHDK_SYNONYMS, region_view
 from pipeline.warehouse import scalar
 
 __all__ = ["clean_register", "clean_members", "build_rejects", "REJECT_REASONS"]
@@ -27,9 +28,13 @@ REJECT_REASONS: dict[str, tuple[str | None, str]] = {
     "nik_invalid": ("nik", "NIK is not 16 digits (letters, wrong length or Excel scientific notation)"),
     "name_missing": ("nama", "name is empty"),
     "birth_date_invalid": ("tgl_lahir", "birth date is unreadable and the NIK holds no valid date"),
-    "kelurahan_unknown": ("kelurahan", "kelurahan is not one of the 27 kelurahan of Kota Madiun"),
-    "kelurahan_kecamatan_mismatch": ("kecamatan", "this kelurahan name is not in the given kecamatan "
-                                                  "(a village of the same name outside Kota Madiun?)"),
+    "kelurahan_unknown": ("kelurahan", "desa/kelurahan is not one of the regions of the run ([region] codes)"),
+    "kelurahan_kecamatan_mismatch": ("kecamatan", "this desa/kelurahan name is not in the given kecamatan or "
+                                                  "kabupaten/kota (a village of the same name elsewhere?)"),
+    "kelurahan_ambiguous": ("kelurahan", "this desa/kelurahan name is in several kecamatan of the region: "
+                                         "give the kecamatan or the code"),
+    "kelurahan_not_desa_code": ("kelurahan", "a kecamatan or kabupaten/kota code where the desa/kelurahan "
+                                             "code (10 digits) belongs"),
     "duplicate_row": (None, "exact copy of another row, which is kept"),
     "duplicate_nik": ("nik", "NIK already used by an earlier register row with other details (after Excel, two "
                              "NIKs rounded to the same number also collide: export the NIK column as text)"),
@@ -40,16 +45,8 @@ REJECT_REASONS: dict[str, tuple[str | None, str]] = {
 }
 
 
-def _key_sql(expr: str, strip_prefix: str) -> str:
-    return (f"nullif(regexp_replace(regexp_replace(upper(trim(coalesce({expr}, ''))), "
-            f"'^({strip_prefix})[ .]+', ''), '[^A-Z]', '', 'g'), '')")
-
-
 def _load_reference(con: duckdb.DuckDBPyConnection, config: Config) -> None:
-    kel = [[k.code, k.name, _py_key(k.name), k.kecamatan_code, k.kecamatan, _py_key(k.kecamatan)] for k in KELURAHAN]
-    con.execute("CREATE OR REPLACE TABLE ref_kelurahan (code VARCHAR, name VARCHAR, name_key VARCHAR, "
-                "kecamatan_code VARCHAR, kecamatan VARCHAR, kec_key VARCHAR)")
-    con.executemany("INSERT INTO ref_kelurahan VALUES (?, ?, ?, ?, ?, ?)", kel)
+    region_view(con, config.region.codes)  # ref_kelurahan: the desa/kelurahan of the chosen regions
     overrides = config.eligibility.occupation_groups
     occ = [[o.code, o.label, overrides.get(str(o.code), o.group), o.work_risk] for o in OCCUPATIONS]
     con.execute("CREATE OR REPLACE TABLE ref_occupation (code INTEGER, label VARCHAR, grp VARCHAR, work_risk INTEGER)")
@@ -62,11 +59,6 @@ def _load_reference(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     con.executemany("INSERT INTO ref_shdk VALUES (?, ?)", sorted(SHDK.items()))
     con.execute("CREATE OR REPLACE TABLE ref_shdk_key (k VARCHAR, code INTEGER)")
     con.executemany("INSERT INTO ref_shdk_key VALUES (?, ?)", sorted(shdk_keys.items()))
-
-
-def _digits_sql(column: str) -> str:
-    """The digits of a code, without the ".0" of a spreadsheet number cell."""
-    return f"regexp_replace(regexp_replace(trim(coalesce({column}, '')), '[.,]0+$', ''), '[^0-9]', '', 'g')"
 
 
 def _status_key(value: str) -> str:
@@ -100,6 +92,9 @@ def _select(columns: dict[str, str]) -> str:
 
 
 def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
+    # each distinct way of writing a desa/kelurahan, kecamatan and kabupaten, resolved once
+    resolve_places(con, "(SELECT kelurahan AS kel_text, kecamatan AS kec_text, kabupaten AS kab_text "
+                        "FROM raw_register)")
     prepared = {"*": "*", **nik_prepare_sql("r.nik")}
     nik = nik_sql(stated_birth_date="stated_birth_date", ref_year=ref_year)
     con.execute(f"""
@@ -117,29 +112,15 @@ def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
             END AS stated_sex,
             TRY_CAST(regexp_replace(trim(desil), '[.,]0+$', '') AS INTEGER) AS desil_value
         FROM base
-    ), names AS ({_distinct_name_keys('raw_register')}),
-    written AS (  -- each distinct way of writing a kelurahan and kecamatan, resolved once
-        SELECT kel_text, kec_text, {_digits_sql('kel_text')} AS kel_digits,
-            {_key_sql('kel_text', 'KELURAHAN|KEL|DESA|DS')} AS kel_key,
-            {_digits_sql('kec_text')} AS kec_digits, {_key_sql('kec_text', 'KECAMATAN|KEC')} AS kec_key
-        FROM (SELECT DISTINCT coalesce(kelurahan, '') AS kel_text, coalesce(kecamatan, '') AS kec_text
-              FROM raw_register)
-    ), areas AS (
-        -- a code, or a name in the given kecamatan (by name or code), or a name alone
-        SELECT w.kel_text, w.kec_text, coalesce(kc.code, CASE WHEN (w.kec_key IS NULL AND length(w.kec_digits) <> 6)
-                   OR w.kec_key = kn.kec_key OR (length(w.kec_digits) = 6 AND w.kec_digits = kn.kecamatan_code)
-                   THEN kn.code END) AS kelurahan_code,
-            kn.code IS NOT NULL AS kel_name_known
-        FROM written w
-        LEFT JOIN ref_kelurahan kc ON length(w.kel_digits) = 10 AND kc.code = w.kel_digits
-        LEFT JOIN ref_kelurahan kn ON length(w.kel_digits) <> 10 AND kn.name_key = w.kel_key
-    )
-    SELECT p.*, n.name_key, a.kelurahan_code, a.kel_name_known,
+    ), names AS ({_distinct_name_keys('raw_register')})
+    SELECT p.*, n.name_key, a.kelurahan_code, a.kel_name_known, a.problem AS place_problem,
+        a.candidates AS place_candidates,
         {_code_or_key('p.pekerjaan', 'o', 89)} AS occupation_code,
         {_code_or_key('p.shdk', 's', 11)} AS shdk_code
     FROM parsed p
     JOIN names n ON n.nama_text = coalesce(p.nama, '')
-    JOIN areas a ON a.kel_text = coalesce(p.kelurahan, '') AND a.kec_text = coalesce(p.kecamatan, '')
+    JOIN place_resolution a ON a.kel_text = coalesce(p.kelurahan, '') AND a.kec_text = coalesce(p.kecamatan, '')
+        AND a.kab_text = coalesce(p.kabupaten, '')
     LEFT JOIN ref_occupation_key o ON o.k = {_label_key('p.pekerjaan')}
     LEFT JOIN ref_shdk_key s ON s.k = {_label_key('p.shdk')}
     """)
@@ -149,8 +130,7 @@ def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
         WHEN NOT regexp_matches(_nik_digits, '^[0-9]{16}$') THEN 'nik_invalid'
         WHEN name_key = '' THEN 'name_missing'
         WHEN coalesce(stated_birth_date, nik_birth_date) IS NULL THEN 'birth_date_invalid'
-        WHEN kelurahan_code IS NULL AND kel_name_known THEN 'kelurahan_kecamatan_mismatch'
-        WHEN kelurahan_code IS NULL THEN 'kelurahan_unknown'
+        WHEN kelurahan_code IS NULL THEN place_problem
     END"""
     _judge(con, "register_parsed", "register_judged", base,
            all_fields="nik_raw, no_kk, nama, tgl_lahir, jenis_kelamin, alamat, rt, rw, kelurahan, kecamatan, "
@@ -277,7 +257,9 @@ def build_rejects(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         CASE reject_code {cases} END || coalesce(' (' || read_problem || ')', '') AS reason,
         CASE reject_code {columns} END AS column_name
     FROM (
-        SELECT 'register' AS role, file_id, source_row, reject_code, read_problem FROM register_judged
+        SELECT 'register' AS role, file_id, source_row, reject_code,
+            coalesce(read_problem, CASE WHEN reject_code = 'kelurahan_ambiguous' THEN 'kandidat: ' || place_candidates
+                                   END) AS read_problem FROM register_judged
         WHERE reject_code IS NOT NULL
         UNION ALL
         SELECT 'members', file_id, source_row, reject_code, read_problem FROM members_judged

@@ -1,4 +1,5 @@
-"""Reference tables of Kota Madiun and of Dukcapil codes (sources in ../shared/domain.md §2, §1.4, §7).
+"""Reference tables: Kemendagri region codes of all Indonesia (`wilayah`, Kota Madiun's as the default
+region), Dukcapil occupation and family-relation codes (sources in ../shared/domain.md §2, §1.4, §7).
 
 These are facts, not settings: the occupation *grouping* and *work risk* below are this project's
 defaults and can be overridden in the config file (see `pipeline.config`).
@@ -8,7 +9,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.reference.wilayah import (
+    Kelurahan,
+    Region,
+    desa_kelurahan_of,
+    kabupaten_codes,
+    load_wilayah,
+    region_code,
+    region_codes,
+    region_name,
+    region_title,
+    region_view,
+    wilayah,
+)
+
 __all__ = [
+    "DEFAULT_REGION_CODES",
+    "Region",
+    "wilayah",
+    "region_code",
+    "region_codes",
+    "region_name",
+    "region_title",
+    "kabupaten_codes",
+    "desa_kelurahan_of",
+    "load_wilayah",
+    "region_view",
     "Kelurahan",
     "KELURAHAN",
     "KECAMATAN",
@@ -23,42 +49,19 @@ __all__ = [
 ]
 
 KOTA_MADIUN_CODE = "3577"
-
-# Kemendagri codes, Kepmendagri 300.2.2-2138/2025 (cahyadsn/wilayah db/wilayah.sql).
-KECAMATAN: dict[str, str] = {
-    "357701": "Kartoharjo",
-    "357702": "Manguharjo",
-    "357703": "Taman",
-}
+DEFAULT_REGION_CODES: tuple[str, ...] = ("3577",)
+"""The regions a run covers when the config names none: Kota Madiun, the demo city."""
 
 
-@dataclass(frozen=True)
-class Kelurahan:
-    code: str  # 10 digits, no dots: 3577011001
-    name: str
-    kecamatan_code: str  # 6 digits
-    kecamatan: str
 
-    @property
-    def dotted_code(self) -> str:
-        c = self.code
-        return f"{c[0:2]}.{c[2:4]}.{c[4:6]}.{c[6:10]}"
-
-
-_KELURAHAN_NAMES = {
-    "357701": ["Oro-oro Ombo", "Sukosari", "Klegen", "Rejomulyo", "Pilangbango",
-               "Tawangrejo", "Kanigoro", "Kartoharjo", "Kelun"],
-    "357702": ["Manguharjo", "Sogaten", "Patihan", "Ngegong", "Winongo",
-               "Madiun Lor", "Pangongangan", "Nambangan Lor", "Nambangan Kidul"],
-    "357703": ["Mojorejo", "Pandean", "Banjarejo", "Kuncen", "Manisrejo",
-               "Kejuron", "Josenan", "Demangan", "Taman"],
-}
-
-KELURAHAN: tuple[Kelurahan, ...] = tuple(
-    Kelurahan(f"{kec}{1001 + i}", name, kec, KECAMATAN[kec])
-    for kec, names in _KELURAHAN_NAMES.items()
-    for i, name in enumerate(names)
-)
+def __getattr__(name: str) -> object:
+    """Kota Madiun's tables, `KELURAHAN` (its 27 kelurahan) and `KECAMATAN` (code -> name), are a view
+    of the national reference file, read on first use so that importing this module stays cheap."""
+    if name == "KELURAHAN":
+        return desa_kelurahan_of([KOTA_MADIUN_CODE])
+    if name == "KECAMATAN":
+        return {k.kecamatan_code: k.kecamatan for k in desa_kelurahan_of([KOTA_MADIUN_CODE])}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Province codes in force (38 provinces, 93-96 are the 2022 Papua splits).
 PROVINCE_CODES: frozenset[str] = frozenset(

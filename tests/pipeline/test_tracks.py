@@ -336,7 +336,7 @@ def test_residency_is_the_kelurahan_code_not_the_nik_prefix(con: duckdb.DuckDBPy
     assert rows[0][3] == "kelurahan Oro-oro Ombo (3577011001), Kota Madiun"
     for row, code in zip(rows[1:], ["3519012009", "3577019999", "kosong"], strict=True):
         assert row[:3] == ("out_of_scope", "not_resident", False)
-        assert row[4] == f"kode kelurahan {code} bukan Kota Madiun"
+        assert row[4] == f"kode desa/kelurahan {code} bukan Kota Madiun"
 
 
 def test_missing_birth_date_is_out_of_scope(con: duckdb.DuckDBPyConnection) -> None:
