@@ -32,6 +32,7 @@ ACTIONS: dict[str, str] = {
     "view_list": "Lihat daftar",
     "download": "Unduh",
     "explain": "Penjelasan",
+    "explain_refused": "Penjelasan ditolak (batas)",
     "user_add": "Tambah pengguna",
     "user_disable": "Nonaktifkan pengguna",
     "user_enable": "Aktifkan pengguna",

@@ -71,10 +71,11 @@ def _register_failure(con: sqlite3.Connection, settings: PortalSettings, usernam
                         (failures, locks, locked_until, kind, key))
 
 
-def _register_success(con: sqlite3.Connection, username: str, client_ip: str) -> None:
+def _register_success(con: sqlite3.Connection, username: str) -> None:
+    """Clears the username's own failures only: the address keeps its count, or one valid account
+    would let the address guess passwords of every other username without ever being locked."""
     with transaction(con):
         con.execute("DELETE FROM login_throttle WHERE kind = 'user' AND key = ?", (username,))
-        con.execute("UPDATE login_throttle SET failures = 0 WHERE kind = 'ip' AND key = ?", (client_ip,))
 
 
 def login(con: sqlite3.Connection, settings: PortalSettings, username: str, password: str, client_ip: str,
@@ -99,7 +100,7 @@ def login(con: sqlite3.Connection, settings: PortalSettings, username: str, pass
         audit.record(con, actor=actor, action="login_failed", client_ip=client_ip,
                      detail={"reason": "disabled"} if known is not None and known.disabled else {})
         return LoginResult(None)
-    _register_success(con, known.username, client_ip)
+    _register_success(con, known.username)
     token = new_token()
     with transaction(con):
         con.execute("DELETE FROM sessions WHERE expires_at < ? OR last_seen < ?",

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACKS
-from pipeline.publish.workbooks import mask_nik
+from pipeline.privacy import mask_digit_runs, mask_nik, nik_digits
 from portal.publications import PublicationInfo
 from portal.scope import Scope
 
@@ -73,11 +73,11 @@ class CandidateFilter:
         return cls(track, desil_value, normalise_rt_rw(rt), normalise_rt_rw(rw), search)
 
     def for_audit(self) -> dict[str, Any]:
-        """The filter as recorded in the audit log: a NIK typed as search is cut to its region digits."""
+        """The filter as recorded in the audit log: a NIK typed as search, in any form (spaces, dots,
+        dashes between the digits), is recorded as its region digits only."""
         values = {k: v for k, v in asdict(self).items() if v is not None}
         if self.search:
-            values["search"] = re.sub(r"\d{7,}", lambda m: m.group(0)[:6] + "*" * (len(m.group(0)) - 6),
-                                      self.search)
+            values["search"] = mask_digit_runs(self.search)
         return values
 
     def query_args(self) -> dict[str, str]:
@@ -139,8 +139,8 @@ def _where(scope: Scope, f: CandidateFilter, visible: int) -> tuple[str, list[An
         clauses.append("rw = ?")
         params.append(f.rw)
     if f.search:
-        digits = f.search.replace(" ", "")
-        if _DIGITS.match(digits):
+        digits = nik_digits(f.search)  # `3577 0106 ...`, `3577.0106...`: a NIK as people type it
+        if digits is not None:
             # without full-NIK rights a search cannot probe the hidden digits
             clauses.append("starts_with(nik, ?)")
             params.append(digits if scope.full_nik else digits[:visible])

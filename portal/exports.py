@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.decisions.tracks import TRACKS
-from pipeline.publish.workbooks import OFFICER_COLUMNS, mask_nik, write_officer_workbook
+from pipeline.privacy import mask_nik
+from pipeline.publish.workbooks import OFFICER_COLUMNS, write_officer_workbook
 from portal.candidates import CandidateFilter, export_rows
 from portal.publications import PublicationInfo
 from portal.scope import KELURAHAN_NAMES, Scope

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UcjError
+from pipeline.privacy import NIK_VISIBLE_DIGITS
 from pipeline.published.person import resolve_publication
 
 __all__ = ["PublicationInfo", "NoPublication", "current", "history", "find", "published_workbooks",
@@ -41,13 +42,20 @@ class PublicationInfo:
         return self.folder / "candidates.parquet"
 
     @property
-    def nik_visible_digits(self) -> int:
-        """From the publication's resolved config (what its own workbooks used), else 12."""
+    def workbook_nik_digits(self) -> int:
+        """NIK digits the publication's own workbooks show, from its resolved config (12 before the
+        masking rule of pipeline/privacy.py, and when the config cannot be read)."""
         try:
             config = json.loads((self.folder / "config.resolved.json").read_text(encoding="utf-8"))
             return int(config["publication"]["nik_visible_digits"])
         except (OSError, ValueError, KeyError, TypeError):
             return 12
+
+    @property
+    def nik_visible_digits(self) -> int:
+        """NIK digits the portal shows of this publication: what its workbooks show, never more than
+        the region code (an older publication's 12 digits leave the hidden serial guessable)."""
+        return max(min(self.workbook_nik_digits, NIK_VISIBLE_DIGITS), 0)
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,10 @@ def find(root: Path, publication_id: str) -> PublicationInfo | None:
 
 
 def published_workbooks(publication: PublicationInfo, codes: tuple[str, ...]) -> list[PublishedWorkbook]:
-    """The publication's own officer workbooks for these kelurahan codes."""
+    """The publication's own officer workbooks for these kelurahan codes; none when they show more
+    of the NIK than lists may (published before the masking rule: officers download the list instead)."""
+    if publication.workbook_nik_digits > NIK_VISIBLE_DIGITS:
+        return []
     outputs = publication.manifest.get("outputs", {})
     folder = publication.folder / "kelurahan"
     found = []

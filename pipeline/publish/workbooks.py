@@ -1,5 +1,5 @@
 """One XLSX per kelurahan for officers who work in Excel: Indonesian headers, header row frozen,
-filters on, NIK stored as text and masked to its first digits, tracks in priority order.
+filters on, NIK stored as text and masked to its region digits (pipeline/privacy.py), tracks in priority order.
 
 Workbooks are reproducible: the document date is fixed to the publication's reference date, so the
 same data gives the same bytes.
@@ -17,8 +17,9 @@ import duckdb
 import xlsxwriter
 
 from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACKS
+from pipeline.privacy import check_visible_digits, mask_nik
 
-__all__ = ["write_kelurahan_workbooks", "write_officer_workbook", "mask_nik", "OFFICER_COLUMNS"]
+__all__ = ["write_kelurahan_workbooks", "write_officer_workbook", "OFFICER_COLUMNS"]
 
 # (header, SQL expression over candidates k ⨝ residents r ⨝ coverage c, width, kind)
 OFFICER_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
@@ -43,20 +44,10 @@ OFFICER_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
 )
 
 
-def mask_nik(nik: str | None, visible: int) -> str:
-    """Examples:
-
-    >>> mask_nik("3577014305900001", 12)
-    '357701430590****'
-    """
-    if not nik:
-        return ""
-    return nik[:visible] + "*" * max(len(nik) - visible, 0)
-
-
 def write_kelurahan_workbooks(con: duckdb.DuckDBPyConnection, folder: Path, *, created: datetime,
                               nik_visible_digits: int) -> dict[str, int]:
     """Write one workbook per kelurahan (all 27, even when a list is empty); return rows per file."""
+    check_visible_digits(nik_visible_digits)  # before anything is written
     folder.mkdir(parents=True, exist_ok=True)
     order = " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(CANDIDATE_TRACKS))
     select = ", ".join(expr for _, expr, _, _ in OFFICER_COLUMNS)

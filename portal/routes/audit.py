@@ -1,10 +1,16 @@
 """For auditors: the audit log with its chain check, the publication history with manifests and
-check results, and the explanation of one person by NIK (posted, so the NIK stays out of URLs)."""
+check results, and the explanation of one person by NIK (posted, so the NIK stays out of URLs).
+
+An account without the full-NIK right never sees a full NIK here, not even the one it typed, and
+look-ups are throttled per account (`explain_per_hour`, `explain_misses_per_day`): otherwise the
+page would confirm guesses of the digits a masked list hides."""
 
 from __future__ import annotations
 
 import math
 import re
+import sqlite3
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -12,14 +18,15 @@ from starlette.responses import Response
 
 from pipeline.decisions.tracks import TRACKS
 from pipeline.errors import UcjError
-from pipeline.publish.workbooks import mask_nik
+from pipeline.privacy import mask_nik
 from pipeline.published.person import explain_person
 from portal import audit
 from portal.db import stored_secret
 from portal.deps import Auditor, ClientIp, CsrfSession, DbDep, PublicationDep, SettingsDep
 from portal.publications import NoPublication, current, find, history
 from portal.security import nik_digest
-from portal.users import ROLE_LABELS
+from portal.settings import PortalSettings
+from portal.users import ROLE_LABELS, User
 from portal.web import render
 
 router = APIRouter()
@@ -76,6 +83,20 @@ def _masked_pairs(pairs: list[dict[str, Any]], full: bool, visible: int) -> list
             for p in pairs]
 
 
+def _explain_limit_reached(db: sqlite3.Connection, user: User, settings: PortalSettings) -> bool:
+    """The account's look-ups in the last hour, or its misses in the last day, are at the limit
+    (counted on the audit log, which records every look-up)."""
+    now = datetime.now(UTC)
+
+    def since(delta: timedelta, extra: str = "") -> int:
+        cutoff = (now - delta).isoformat(timespec="microseconds")
+        return int(db.execute("SELECT count(*) FROM audit_log WHERE action = 'explain' AND actor = ? AND at_utc >= ?"
+                              + extra, (user.username, cutoff)).fetchone()[0])
+
+    return (since(timedelta(hours=1)) >= settings.explain_per_hour
+            or since(timedelta(days=1), " AND json_extract(detail, '$.found') = 0") >= settings.explain_misses_per_day)
+
+
 @router.post("/penjelasan")
 def explain(request: Request, user: Auditor, session: CsrfSession, publication: PublicationDep, db: DbDep,
             settings: SettingsDep, ip: ClientIp, nik: Annotated[str, Form(max_length=40)] = "") -> Response:
@@ -85,6 +106,11 @@ def explain(request: Request, user: Auditor, session: CsrfSession, publication: 
     if len(digits) != 16:
         context["message"] = "NIK terdiri dari 16 angka."
         status = 400
+    elif _explain_limit_reached(db, user, settings):
+        audit.record(db, actor=user.username, role=user.role, action="explain_refused",
+                     publication_id=publication.publication_id, client_ip=ip, detail={"nik": mask_nik(digits)})
+        context["message"] = "Terlalu banyak pencarian penjelasan dari akun ini. Coba lagi nanti."
+        status = 429
     else:
         try:
             result = explain_person(publication.folder, digits)
@@ -95,12 +121,12 @@ def explain(request: Request, user: Auditor, session: CsrfSession, publication: 
         secret = settings.secret or stored_secret(db)
         audit.record(db, actor=user.username, role=user.role, action="explain",
                      publication_id=publication.publication_id, client_ip=ip,
-                     detail={"nik": mask_nik(digits, 6), "nik_hmac": nik_digest(secret, digits),
+                     detail={"nik": mask_nik(digits), "nik_hmac": nik_digest(secret, digits),
                              "found": result is not None},
                      row_count=1 if result is not None else 0)
         if result is not None:
             context["result"] = result
-            context["nik"] = digits
+            context["nik"] = digits if user.full_nik else mask_nik(digits, publication.nik_visible_digits)
             context["pairs"] = _masked_pairs(result.pairs, user.full_nik, publication.nik_visible_digits)
             context["tracks"] = TRACKS
     return render(request, "explain.html", context, status_code=status)

@@ -26,7 +26,7 @@ def publication(small_city: GeneratedFiles, tmp_path_factory: pytest.TempPathFac
                reference_date=REFERENCE_DATE)
     root = tmp_path_factory.mktemp("published")
     publish(con, root, publication_id="20260101T010000-test", manifest={"reference_date": "2026-01-01"},
-            extra_files={}, created=datetime(2026, 1, 1), nik_visible_digits=12)
+            extra_files={}, created=datetime(2026, 1, 1), nik_visible_digits=6)
     return root
 
 

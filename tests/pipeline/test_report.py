@@ -37,7 +37,7 @@ def folder(small_city: GeneratedFiles, tmp_path_factory: pytest.TempPathFactory)
         return publish(con, tmp_path_factory.mktemp("published"), publication_id="20260101T000000-uji",
                        manifest={"reference_date": REFERENCE_DATE.isoformat()},
                        extra_files={"config.resolved.json": config.to_dict()}, created=datetime(2026, 1, 1),
-                       nik_visible_digits=12).path
+                       nik_visible_digits=6).path
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -62,7 +61,7 @@ def _publish(con: duckdb.DuckDBPyConnection, root: Path, publication_id: str, ch
                               model=model, checks=checks)
     publish(con, root, publication_id=publication_id, manifest=manifest,
             extra_files={"config.resolved.json": config.to_dict(), "model.json": model},
-            created=datetime(2026, 1, 1), nik_visible_digits=12)
+            created=datetime(2026, 1, 1), nik_visible_digits=6)
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +78,11 @@ def publication_root(small_city: GeneratedFiles, tmp_path_factory: pytest.TempPa
 @pytest.fixture(scope="session")
 def candidates_parquet(publication_root: Path) -> Path:
     return publication_root / LATEST_ID / "candidates.parquet"
+
+
+def masked(nik: str) -> str:
+    """What a list shows of a NIK without the full-NIK right: the region (digits 1-6), no birth date or serial."""
+    return nik[:6] + "*" * 10
 
 
 def parquet_rows(path: Path, where: str = "TRUE", params: list | None = None) -> list[dict]:
@@ -122,7 +126,7 @@ def client(settings: PortalSettings) -> Iterator[TestClient]:
 def make_client(settings: PortalSettings):
     """A client over other settings (same database and publications unless replaced)."""
     def make(**changes: object) -> TestClient:
-        return TestClient(create_app(replace(settings, **changes)))
+        return TestClient(create_app(settings.replace(**changes)))
     return make
 
 

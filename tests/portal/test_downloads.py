@@ -19,7 +19,7 @@ from portal.exports import EXPORT_COLUMNS, _csv_cell
 from portal.scope import scope_for
 from portal.settings import PortalSettings
 from portal.users import User
-from tests.portal.conftest import KEC_A, KEL_A, KEL_B, LATEST_ID, audit_rows, logged_in, parquet_rows
+from tests.portal.conftest import KEC_A, KEL_A, KEL_B, LATEST_ID, audit_rows, logged_in, masked, parquet_rows
 
 HEADERS = ["Kelurahan", *(h for h, _, _, _ in OFFICER_COLUMNS)]
 NIK = HEADERS.index("NIK")
@@ -41,7 +41,7 @@ def test_xlsx_of_the_whole_area_in_the_officer_format(client: TestClient, candid
     assert list(rows[0]) == HEADERS
     assert len(rows) - 1 == len(expected)
     assert {r[0] for r in rows[1:]} == {"Oro-oro Ombo"}
-    assert sorted(r[NIK] for r in rows[1:]) == sorted(e["nik"][:12] + "****" for e in expected)
+    assert sorted(r[NIK] for r in rows[1:]) == sorted(masked(e["nik"]) for e in expected)
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     assert workbook.active.freeze_panes == "A2" and workbook.active.auto_filter.ref
     download = audit_rows(settings, "download")[-1]
@@ -72,7 +72,7 @@ def test_filtered_csv_for_excel_in_indonesia(client: TestClient, candidates_parq
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == HEADERS
     assert len(rows) - 1 == len(expected)
-    assert all(re.fullmatch(r"\d{12}\*{4}", r[NIK]) for r in rows[1:])
+    assert all(re.fullmatch(r"\d{6}\*{10}", r[NIK]) for r in rows[1:])
     assert all(r[HEADERS.index("Desil")] == "3" for r in rows[1:])
     score = HEADERS.index("Skor prioritas")
     assert all(re.fullmatch(r"\d+(,\d+)?", r[score]) for r in rows[1:])
@@ -135,7 +135,7 @@ def test_file_names_are_built_from_safe_parts_only(client: TestClient) -> None:
 ])
 def test_csv_cells_cannot_become_formulas(value: object, kind: str, cell: str) -> None:
     scope = scope_for(User(1, "x", "x", "kelurahan", KEL_A, False, False))
-    assert _csv_cell(value, kind, scope, 12) == cell
+    assert _csv_cell(value, kind, scope, 6) == cell
 
 
 def test_export_columns_follow_the_officer_workbook() -> None:

@@ -21,6 +21,7 @@ from tests.portal.conftest import (
     LATEST_ID,
     audit_rows,
     logged_in,
+    masked,
     parquet_rows,
 )
 
@@ -31,6 +32,11 @@ def _total(html: str) -> int:
     match = _TOTAL.search(html)
     assert match, "no total on the page"
     return int(match.group(1).replace(".", ""))
+
+
+def _table_rows(html: str) -> list[str]:
+    """Each candidate row as shown (kelurahan, track and rank make it unique; masked NIKs do not)."""
+    return re.findall(r'<tr>\s*<td class="sticky">.*?</tr>', html, flags=re.DOTALL)
 
 
 def _niks(html: str) -> list[str]:
@@ -45,19 +51,19 @@ def test_kelurahan_officer_sees_exactly_their_list(client: TestClient, candidate
     assert 'name="kelurahan"' not in html  # nothing to choose from
     pages = [html] + [client.get(f"/daftar?halaman={n}").text for n in range(2, 1 + -(-len(mine) // 20))]
     shown = [nik for page in pages for nik in _niks(page)]
-    assert sorted(shown) == sorted(r["nik"][:12] + "****" for r in mine)
+    assert sorted(shown) == sorted(masked(r["nik"]) for r in mine)
     names = [html_unescape(n) for page in pages for n in re.findall(r'<span class="person">([^<]*)</span>', page)]
     assert sorted(names) == sorted(r["nama"] for r in mine)
 
 
 def test_nik_is_masked_unless_the_account_allows_full_nik(client: TestClient, candidates_parquet: Path) -> None:
     masked = _niks(logged_in(client, "kel_a").get("/daftar").text)
-    assert masked and all(re.fullmatch(r"\d{12}\*{4}", n) for n in masked)
-    assert "NIK disamarkan (12 digit pertama)" in client.get("/daftar").text
+    assert masked and all(re.fullmatch(r"\d{6}\*{10}", n) for n in masked)
+    assert "NIK disamarkan (6 digit pertama)" in client.get("/daftar").text
     client.cookies.clear()
     full = _niks(logged_in(client, "kel_full").get("/daftar").text)
     assert full and all(re.fullmatch(r"\d{16}", n) for n in full)
-    assert {n[:12] for n in full} == {n[:12] for n in masked}
+    assert {n[:6] for n in full} == {n[:6] for n in masked}
 
 
 def test_kecamatan_officer_sees_the_kelurahan_of_their_kecamatan_and_can_narrow(client: TestClient,
@@ -96,16 +102,28 @@ def test_search_by_name_and_by_nik_prefix(client: TestClient, candidates_parquet
     assert _total(client.get("/daftar", params={"cari": person["nik"][:12]}).text) >= 1
 
 
-def test_a_masked_user_cannot_probe_the_hidden_nik_digits(client: TestClient, candidates_parquet: Path) -> None:
+_SPELLINGS = {"plain": lambda n: n, "spaces": lambda n: f"{n[:4]} {n[4:8]} {n[8:12]} {n[12:]}",
+              "dots": lambda n: f"{n[:4]}.{n[4:8]}.{n[8:]}", "dashes": lambda n: f"{n[:6]}-{n[6:12]}-{n[12:]}"}
+
+
+@pytest.mark.parametrize("how", list(_SPELLINGS))
+def test_a_masked_user_cannot_probe_the_hidden_nik_digits(client: TestClient, candidates_parquet: Path,
+                                                          how: str) -> None:
+    """Neither the serial nor the birth date (digits 7-16) can be confirmed by searching, however typed."""
     person = parquet_rows(candidates_parquet, "kelurahan_code = ? LIMIT 1", [KEL_A])[0]
-    wrong_tail = person["nik"][:12] + ("0000" if person["nik"][12:] != "0000" else "1111")
+    nik, spelled = person["nik"], _SPELLINGS[how]
+    wrong_tail = nik[:12] + ("0000" if nik[12:] != "0000" else "1111")
+    wrong_date = nik[:6] + ("010101" if nik[6:12] != "010101" else "020202") + nik[12:]
     logged_in(client, "kel_a")
-    right = _total(client.get("/daftar", params={"cari": person["nik"]}).text)
+    right = _total(client.get("/daftar", params={"cari": spelled(nik)}).text)
     assert right >= 1
-    assert _total(client.get("/daftar", params={"cari": wrong_tail}).text) == right
+    for wrong in (wrong_tail, wrong_date):
+        assert _total(client.get("/daftar", params={"cari": spelled(wrong)}).text) == right
     client.cookies.clear()
     logged_in(client, "kel_full")
-    assert _total(client.get("/daftar", params={"cari": wrong_tail}).text) == 0
+    assert _total(client.get("/daftar", params={"cari": spelled(nik)}).text) >= 1
+    for wrong in (wrong_tail, wrong_date):
+        assert _total(client.get("/daftar", params={"cari": spelled(wrong)}).text) == 0
 
 
 @pytest.mark.parametrize("query", ["jalur=covered", "jalur=x%27%20OR%201%3D1", "desil=0", "desil=11", "desil=abc",
@@ -126,7 +144,7 @@ def test_pages_keep_the_filters(client: TestClient, candidates_parquet: Path, se
     logged_in(client, "kec_a")
     first, second = client.get("/daftar?jalur=pro_jkk_jkm").text, client.get("/daftar?halaman=2").text
     assert 'href="/daftar?jalur=pro_jkk_jkm&amp;halaman=2"' in first
-    assert set(_niks(second)).isdisjoint(_niks(client.get("/daftar").text))
+    assert set(_table_rows(second)).isdisjoint(_table_rows(client.get("/daftar").text))
     last = -(-total // settings.page_size)
     beyond = client.get(f"/daftar?halaman={last + 50}").text
     assert f"Halaman {last} dari {last}" in beyond
