@@ -88,7 +88,8 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.option("--scale", type=float, default=1.0, show_default=True, help="1.0 = about 200,000 residents.")
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--profile", type=click.Choice(["standard", "hard"]), default="standard", show_default=True)
+@click.option("--profile", type=click.Choice(["standard", "hard", "wild"]), default="standard", show_default=True,
+              help="Error rates: standard, hard (more of every error) or wild (real export damage).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write the files to.")
 def generate(scale: float, seed: int, profile: str, out: Path) -> None:
     """Write a synthetic Kota Madiun: register, BPJS TK exports and ground truth."""
@@ -137,7 +138,7 @@ def demo(scale: float, seed: int) -> None:
 @main.command("eval")
 @click.option("--scale", type=float, default=1.0, show_default=True)
 @click.option("--seed", type=int, default=11, show_default=True, help="Not the demo's seed: unseen data.")
-@click.option("--profiles", default="standard,hard", show_default=True)
+@click.option("--profiles", default="standard,hard,wild", show_default=True)
 @click.option("--warehouse", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Score an existing run's warehouse instead (needs --truth).")
 @click.option("--truth", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,

@@ -1,14 +1,14 @@
 """Seeded, deterministic synthetic Kota Madiun: a DTSEN register extract, BPJS Ketenagakerjaan
 membership exports with realistic errors, and the ground truth to score linking against.
 
-Entry point: `generate(out_dir, scale=1.0, seed=1, profile="standard")`.
+Entry point: `generate(out_dir, scale=1.0, seed=1, profile="standard")` ("standard", "hard" or "wild").
 """
 
 from __future__ import annotations
 
 from .exports import CSV_FILE, CSV_HEADER, XLSX_FILE, XLSX_HEADER
 from .orchestrator import GeneratedFiles, generate
-from .profiles import HARD, STANDARD, Profile, get_profile
+from .profiles import HARD, PROFILE_NAMES, STANDARD, WILD, Profile, error_families, get_profile
 from .register import REGISTER_FILE, REGISTER_HEADER
 
 __all__ = [
@@ -17,6 +17,9 @@ __all__ = [
     "Profile",
     "STANDARD",
     "HARD",
+    "WILD",
+    "PROFILE_NAMES",
+    "error_families",
     "get_profile",
     "REGISTER_FILE",
     "REGISTER_HEADER",

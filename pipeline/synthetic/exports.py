@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from .damage import namesake_labels, odd_date_texts, swap_or_missing, us_date_texts
 from .days import DMY_DASH, EXCEL_EPOCH_OFFSET, ISO, MISSING, format_dates, ymd
 from .employers import EMPLOYERS, NPP
 from .identifiers import as_text
 from .membership import SEGMENTS, MemberRows
 from .name_noise import noisy_names
 from .naming import PersonNames
-from .noise import duplicate_index, noisy_births, noisy_niks
+from .noise import duplicate_index, noisy_births, noisy_niks, typo_nik
 from .profiles import Profile
 from .writers import XlsxCell, write_csv, write_parquet, write_xlsx
 
@@ -104,6 +105,28 @@ def write_members(
         rng, nm.registered[who], nm.modern[who], nm.old_spelling[who], people.female[who], by, prof
     )
     dob, dob_tag = noisy_births(rng, people.birth[who], prof)
+    extra: list[list[str]] = [[] for _ in range(n)]
+    # One careless entry: NIK one keying error away and the birth date missing or swapped, name exact;
+    # or neither NIK nor birth date, only the full name.
+    u_family = rng.random(n)
+    careless = u_family < prof.nik_typo_dob_damage
+    nonid = ~careless & (u_family < prof.nik_typo_dob_damage + prof.no_nik_no_dob)
+    typo_vals, typo_tags = typo_nik(rng, people.nik[who])
+    bad_dob, bad_dob_tags = swap_or_missing(people.birth[who], rng.random(n))
+    for i in np.flatnonzero(careless | nonid).tolist():
+        names[i], name_tags[i] = str(nm.registered[who[i]]), []
+        if careless[i]:
+            nik.text[i], nik.tag[i] = f"{int(typo_vals[i]):016d}", typo_tags[i]
+            nik.excel_number[i] = typo_tags[i] == "nik_excel_zeroed"
+            dob[i], dob_tag[i] = bad_dob[i], bad_dob_tags[i]
+            extra[i].append("nik_typo_dob_damage")
+        else:
+            nik.text[i], nik.tag[i], nik.excel_number[i] = "", "nik_missing", False
+            dob[i], dob_tag[i] = MISSING, "dob_missing"
+            extra[i].append("no_nik_no_dob")
+    for i, label in enumerate(namesake_labels(nm.registered, people.birth, people.nik, who, people.n_residents)):
+        if label:
+            extra[i].append(label)
     status = _status_texts(rng, rows.active, prof.status_variant)
     is_bpu = rows.segment == 1
     style = np.where(is_bpu, rng.choice(3, size=n, p=_CSV_STYLE_P), rng.choice(5, size=n, p=_XLSX_STYLE_P))
@@ -111,8 +134,32 @@ def write_members(
     dob_txt = format_dates(np.where(dob == MISSING, 0, dob), text_style)
     start_txt = format_dates(rows.start, text_style)
     end_txt = format_dates(np.where(rows.end == MISSING, 0, rows.end), text_style)
+    # Cell-level damage of real exports: birth dates in other formats (always text cells), a name
+    # column that also holds the birth date, KPJ stored as a number.
+    u_cell = rng.random((n, 4))
+    has_dob = dob != MISSING
+    odd = has_dob & (u_cell[:, 0] < prof.dob_odd_format)
+    us = has_dob & ~odd & (u_cell[:, 0] < prof.dob_odd_format + prof.dob_us_format)
+    merged = has_dob & (u_cell[:, 1] < prof.name_merged_column)
+    kpj_number = u_cell[:, 2] < prof.kpj_number
+    odd_txt = odd_date_texts(np.where(has_dob, dob, 0), u_cell[:, 3])
+    us_txt = us_date_texts(np.where(has_dob, dob, 0))
+    dob_text_only = odd | us | merged
+    for i in np.flatnonzero(odd | us | merged | kpj_number).tolist():
+        if odd[i]:
+            dob_txt[i] = odd_txt[i]
+            extra[i].append("dob_odd_format")
+        elif us[i]:
+            dob_txt[i] = us_txt[i]
+            extra[i].append("dob_us_format")
+        if merged[i]:
+            names[i] = f"{names[i]}{(' / ', ', ', ' ')[int(u_cell[i, 3] * 3)]}{dob_txt[i]}"
+            extra[i].append("name_merged_column")
+        if kpj_number[i] and rows.kpj[i].startswith("0"):
+            extra[i].append("kpj_leading_zero")
     curly = rng.random(n) < 0.7
-    errors = [",".join(t for t in [a, *b, c] if t) for a, b, c in zip(nik.tag, name_tags, dob_tag, strict=True)]
+    errors = [",".join(t for t in [a, *b, c, *x] if t)
+              for a, b, c, x in zip(nik.tag, name_tags, dob_tag, extra, strict=True)]
     emp = rows.employer.tolist()
     seg = rows.segment.tolist()
     built: list[list[XlsxCell]] = []
@@ -123,10 +170,10 @@ def write_members(
             name = names[i].replace("'", "\u2019") if curly[i] else names[i]
             built.append(
                 [
-                    rows.kpj[i],
+                    rows.kpj[i].lstrip("0") if kpj_number[i] else rows.kpj[i],
                     nik.text[i],
                     name,
-                    dob_txt[i] if dob[i] != MISSING else "",
+                    dob_txt[i] if dob[i] != MISSING and not merged[i] else "",
                     SEGMENTS[seg[i]],
                     status[i],
                     start_txt[i],
@@ -138,12 +185,14 @@ def write_members(
         else:
             st = int(style[i])
             nik_cell: XlsxCell = float(nik.text[i]) if nik.excel_number[i] else nik.text[i]
+            dob_cell = (None if merged[i] else dob_txt[i] if dob_text_only[i]
+                        else _xlsx_date(int(dob[i]), dob_txt[i], st))
             built.append(
                 [
-                    str(rows.kpj[i]),
+                    float(rows.kpj[i]) if kpj_number[i] else str(rows.kpj[i]),
                     nik_cell,
                     names[i],
-                    _xlsx_date(int(dob[i]), dob_txt[i], st),
+                    dob_cell,
                     SEGMENTS[seg[i]],
                     status[i],
                     _xlsx_date(int(rows.start[i]), start_txt[i], st),

@@ -1,5 +1,7 @@
 """Error injection into names of membership rows (domain.md §6): spelling swaps, titles,
-Muhammad forms, doubled letters, word order, dropped words, typos, and formatting noise."""
+Muhammad forms, doubled letters, word order, dropped words, typos, and formatting noise; and the
+variants of issue 10: abbreviated given names, a word dropped or added together with a typo, typos
+in short names, only a nickname, stacked titles, OCR confusions, names cut to the first word."""
 
 from __future__ import annotations
 
@@ -7,21 +9,43 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .names import POOLS
 from .noise import pick
 from .profiles import Profile
 from .spelling import (
+    abbreviate_word,
     add_title,
+    add_word,
     change_double,
+    drop_any_word,
     drop_word,
     has_muhammad,
+    nickname,
+    ocr_name,
     reformat,
     replace_muhammad,
+    short_word_typo,
+    stack_titles,
     swap_words,
     to_old_spelling,
     typo,
+    unicode_space,
 )
 
-__all__ = ["noisy_names", "OLD_SPELLING_ERRORS_BEFORE"]
+__all__ = ["noisy_names", "OLD_SPELLING_ERRORS_BEFORE", "NAME_TAGS"]
+
+# Words an employer adds that the register does not carry: a second given name, -PUTRA/-PUTRI, a
+# husband's name; drawn from the common second-position names.
+_ADDED = {
+    sex: tuple(POOLS[sex]["LAST"][:30])
+    + (("SAPUTRA", "PUTRA", "BIN SLAMET") if sex == "L" else ("PUTRI", "BINTI SUPARNO"))
+    for sex in ("L", "P")
+}
+NAME_TAGS = (
+    "name_spelling", "name_muhammad", "name_double", "name_drop", "name_order", "name_typo", "name_title",
+    "name_initial", "name_drop_typo", "name_add_word", "name_short_typo", "name_nickname", "name_titles_stacked",
+    "name_ocr", "name_split_column", "name_unicode_space",
+)
 
 OLD_SPELLING_ERRORS_BEFORE = 1980  # modern names of people born later are not written the old way
 
@@ -87,10 +111,35 @@ def noisy_names(
         np.ones(len(names), dtype=bool),
     )
     fem = np.asarray(female, dtype=bool)
+    n = len(names)
+    many = np.array([" " in s for s in names], dtype=bool)
+    _step(rng, names, tags, prof.name_initial, "name_initial", lambda s, u: abbreviate_word(s, u[0], u[1]))
+    _step(rng, names, tags, prof.name_drop_typo, "name_drop_typo",
+          lambda s, u: typo(drop_any_word(s, u[0]), u[1], u[2], u[0]), many)
+    add_u = rng.random(n)
+    added = [_ADDED[s][int(a * len(_ADDED[s]))] for s, a in
+             zip(np.where(fem, "P", "L").tolist(), add_u.tolist(), strict=True)]
+    # A word added, together with a typo in half of the rows (BAYU PRAJA -> BAYU PRAJA SAPUTRA).
+    add_sel = pick(rng, np.ones(n, dtype=bool), prof.name_add_word)
+    add_v = rng.random((n, 4))
+    for i in np.flatnonzero(add_sel).tolist():
+        base = typo(names[i], add_v[i, 1], add_v[i, 2], add_v[i, 3]) if add_v[i, 0] < 0.5 else names[i]
+        new = add_word(base, added[i], add_v[i, 1])
+        if new != names[i]:
+            names[i] = new
+            tags[i].append("name_add_word")
+    _step(rng, names, tags, prof.name_short_typo, "name_short_typo", lambda s, u: short_word_typo(s, u[0], u[1], u[2]))
+    _step(rng, names, tags, prof.name_nickname, "name_nickname", lambda s, u: nickname(s, u[0], u[1]))
+    _step(rng, names, tags, prof.name_split_column, "name_split_column", lambda s, u: s.split(" ")[0], many)
+    _step(rng, names, tags, prof.name_ocr, "name_ocr", lambda s, u: ocr_name(s, u[0]))
     title_u = rng.random((len(names), 2))
     for i in np.flatnonzero(pick(rng, np.ones(len(names), dtype=bool), prof.name_title)).tolist():
         names[i] = add_title(names[i], not fem[i], title_u[i, 0], title_u[i, 1])
         tags[i].append("name_title")
+    stacked = np.ones(n, dtype=bool)
+    _step(rng, names, tags, prof.name_titles_stacked, "name_titles_stacked",
+          lambda s, u: stack_titles(s, u[0], u[1]), stacked)
+    _step(rng, names, tags, prof.name_unicode_space, "name_unicode_space", lambda s, u: unicode_space(s, u[0]), stacked)
     fmt_u = rng.random(len(names))
     for i in np.flatnonzero(rng.random(len(names)) < prof.name_format).tolist():
         names[i] = reformat(names[i], fmt_u[i])

@@ -68,7 +68,7 @@ def generate(
     """Generate the synthetic register, the two BPJS TK exports and the truth tables in `out_dir`.
 
     Same arguments give byte-identical files. `scale` 1.0 is about 59,000 families / 201,000
-    residents and 51,000 membership rows; `profile` is "standard" or "hard"."""
+    residents and 51,000 membership rows; `profile` is "standard", "hard" or "wild"."""
     prof = get_profile(profile)
     if scale <= 0:
         raise ValueError("scale must be positive")

@@ -205,3 +205,121 @@ def reformat(name: str, u_kind: float) -> str:
     if k == 5:
         return "  ".join(words) if len(words) > 1 else name + "  "
     return name + ","
+
+
+# --- variants seen in exports nobody here wrote (issue 10; domain.md §6.2, §6.3) -------------------
+
+_MUH_OR_TITLE = _MUHAMMAD_SET | {"H.", "HJ.", "DRS.", "DRA.", "IR.", "DR.", "KH."}
+
+
+def abbreviate_word(name: str, u_word: float, u_dot: float) -> str:
+    """Write one given-name word as its initial: ABDUL ROZAK -> A. ROZAK, SRI WAHYUNI LESTARI ->
+    SRI W. LESTARI. The last word is kept (it carries the name people are called by); 15% of
+    initials have no dot."""
+    toks = name.split(" ")
+    spots = [i for i, t in enumerate(toks[:-1]) if len(t) > 1 and t.isalpha() and t not in _MUH_OR_TITLE]
+    if not spots:
+        return name
+    i = spots[int(u_word * len(spots))]
+    toks[i] = toks[i][0] + ("" if u_dot < 0.15 else ".")
+    return " ".join(toks)
+
+
+def drop_any_word(name: str, u: float) -> str:
+    """Drop any one word of a name of two or more words: BAYU PRADJA SAPUTRA -> BAYU SAPUTRA."""
+    toks = name.split(" ")
+    if len(toks) < 2:
+        return name
+    del toks[int(u * len(toks))]
+    return " ".join(toks)
+
+
+def add_word(name: str, word: str, u_where: float) -> str:
+    """Add a word the register does not carry (a second given name, the husband's or father's name,
+    -PUTRA/-PUTRI): at the end (70%) or at the front."""
+    if word in name.split(" "):
+        return name
+    return f"{name} {word}" if u_where < 0.7 else f"{word} {name}"
+
+
+def short_word_typo(name: str, u_word: float, u_kind: float, u_char: float) -> str:
+    """A typo in a short word (at most 5 letters), where one letter weighs most: INDAH -> NDAH
+    (first letter lost, 40%), SRI -> SEI (neighbouring key), EKO -> EKKO (doubled letter)."""
+    toks = name.split(" ")
+    spots = [i for i, t in enumerate(toks) if 3 <= len(t) <= 5 and t.isalpha()]
+    if not spots:
+        return name
+    i = spots[int(u_word * len(spots))]
+    t = toks[i]
+    if u_kind < 0.4:
+        toks[i] = t[1:]
+    elif u_kind < 0.8:
+        j = 1 + int(u_char * (len(t) - 1))
+        near = _NEIGHBOURS.get(t[j], "A")
+        toks[i] = t[:j] + near[int(u_char * 997) % len(near)] + t[j + 1 :]
+    else:
+        j = int(u_char * len(t))
+        toks[i] = t[: j + 1] + t[j:]
+    return " ".join(toks)
+
+
+_VOWEL_RE = re.compile("[AEIOU]+")
+
+
+def call_name(word: str) -> str:
+    """The Javanese call name of a long word: its last two syllables, with the consonants before
+    them (WAHYUNI -> YUNI, SUTRISNO -> TRISNO, SUPARMI -> PARMI). Short words are returned as is."""
+    groups = list(_VOWEL_RE.finditer(word))
+    if len(word) < 6 or len(groups) < 3:
+        return word
+    start = groups[-2].start()
+    if start > 0 and word[start - 1] not in _VOWELS:
+        start -= 1  # one consonant, or a cluster ending in R or L (TRISNO, PRAPTO)
+        if start > 0 and word[start] in "RL" and word[start - 1] not in _VOWELS:
+            start -= 1
+    return word[start:] if len(word) - start >= 3 else word
+
+
+def nickname(name: str, u_kind: float, u_word: float) -> str:
+    """Only what the person is called: the call name of one long word (SRI WAHYUNI -> YUNI), or one
+    word of the name alone (BAMBANG SUTRISNO -> BAMBANG)."""
+    toks = [t for t in name.split(" ") if t.isalpha()]
+    if not toks:
+        return name
+    long = [t for t in toks if call_name(t) != t]
+    if long and (u_kind < 0.6 or len(toks) == 1):
+        return call_name(long[int(u_word * len(long))])
+    if len(toks) == 1:
+        return name
+    return toks[int(u_word * len(toks))]
+
+
+_PREFIX_STACK = ("DRS. H.", "H.", "HJ.", "DR. H.", "IR. H.", "PROF. DR.", "DRA. HJ.", "USTADZ", "KH.")
+_SUFFIX_STACK = (", S.H., M.M.", ", S.PD., M.PD.", ", S.E., M.SI.", ", S.KM.", ", A.MD.KEP.", ", S.T., M.T.", ".HJ")
+
+
+def stack_titles(name: str, u_pre: float, u_suf: float) -> str:
+    """Several titles around the name, as in RT/RW rosters: DRS. H. MAIDI, S.H., M.M.; or one glued
+    on with a dot (SITA.HJ)."""
+    pre = _PREFIX_STACK[int(u_pre * len(_PREFIX_STACK))]
+    suf = _SUFFIX_STACK[int(u_suf * len(_SUFFIX_STACK))]
+    return f"{pre} {name}{suf}" if suf != ".HJ" else f"{name}{suf}"
+
+
+_OCR_LETTER = {"O": "0", "I": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
+
+
+def ocr_name(name: str, u: float) -> str:
+    """An OCR-like confusion inside a name (SOEKARNO -> S0EKARNO, ISMAIL -> 1SMAIL)."""
+    spots = [i for i, ch in enumerate(name) if ch in _OCR_LETTER]
+    if not spots:
+        return name
+    i = spots[int(u * len(spots))]
+    return name[:i] + _OCR_LETTER[name[i]] + name[i + 1 :]
+
+
+def unicode_space(name: str, u: float) -> str:
+    """Web or PDF copy noise: a no-break space between words, or a trailing tab."""
+    if " " in name and u < 0.7:
+        return name.replace(" ", "\u00a0", 1)
+    return name + "\t"
