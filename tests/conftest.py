@@ -1,12 +1,19 @@
-"""Shared fixtures: a small generated city (real files), and an isolated Dagster instance."""
+"""Shared fixtures: a small generated city (real files), the engine run once on it, and an isolated
+Dagster instance."""
 
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from pipeline.config import Config
+from pipeline.runner import EngineRun, run_engine
 from pipeline.synthetic import GeneratedFiles, generate
+from pipeline.warehouse import connect
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE_DATE = date(2026, 1, 1)
@@ -16,6 +23,23 @@ REFERENCE_DATE = date(2026, 1, 1)
 def small_city(tmp_path_factory: pytest.TempPathFactory) -> GeneratedFiles:
     """About 4,000 residents and 1,000 membership rows, with truth."""
     return generate(tmp_path_factory.mktemp("city"), scale=0.02, seed=7, reference_date=REFERENCE_DATE)
+
+
+@dataclass(frozen=True)
+class CityEngine:
+    con: duckdb.DuckDBPyConnection  # an in-memory warehouse holding every table of the run
+    run: EngineRun
+
+
+@pytest.fixture(scope="session")
+def city_engine(small_city: GeneratedFiles) -> Iterator[CityEngine]:
+    """The engine run once on the small city with the default config, for tests that only read its tables
+    (or publish them). A test that changes a table must run the engine on a warehouse of its own."""
+    con = connect()
+    run = run_engine(con, register=[small_city.register], members=list(small_city.members), config=Config(),
+                     reference_date=REFERENCE_DATE)
+    yield CityEngine(con, run)
+    con.close()
 
 
 @pytest.fixture

@@ -5,13 +5,9 @@ import random
 import numpy as np
 import pytest
 
-from pipeline.config import Config
 from pipeline.linking.comparisons import COMPARISONS
 from pipeline.linking.model import em, reference_bayes_factor, reference_posteriors
-from pipeline.runner import run_engine
-from pipeline.synthetic import GeneratedFiles
-from pipeline.warehouse import connect
-from tests.conftest import REFERENCE_DATE
+from tests.conftest import CityEngine
 
 
 def test_em_recovers_the_parameters_of_a_known_mixture() -> None:
@@ -39,11 +35,8 @@ def test_missing_levels_do_not_count_in_em() -> None:
 
 
 @pytest.fixture(scope="module")
-def scored(small_city: GeneratedFiles):
-    con = connect()
-    run = run_engine(con, register=[small_city.register], members=list(small_city.members), config=Config(),
-                     reference_date=REFERENCE_DATE)
-    return con, run.linking.params
+def scored(city_engine: CityEngine):
+    return city_engine.con, city_engine.run.linking.params
 
 
 def test_sql_scores_equal_the_reference_on_sampled_pairs(scored) -> None:

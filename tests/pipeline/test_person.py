@@ -9,21 +9,16 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from pipeline.config import Config
 from pipeline.errors import UcjError
 from pipeline.publish.publish import publish
 from pipeline.published.person import explain_person, render_text
-from pipeline.runner import run_engine
 from pipeline.synthetic import GeneratedFiles
-from pipeline.warehouse import connect
-from tests.conftest import REFERENCE_DATE
+from tests.conftest import CityEngine
 
 
 @pytest.fixture(scope="module")
-def publication(small_city: GeneratedFiles, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    con = connect()
-    run_engine(con, register=[small_city.register], members=list(small_city.members), config=Config(),
-               reference_date=REFERENCE_DATE)
+def publication(city_engine: CityEngine, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    con = city_engine.con
     root = tmp_path_factory.mktemp("published")
     publish(con, root, publication_id="20260101T010000-test", manifest={"reference_date": "2026-01-01"},
             extra_files={}, created=datetime(2026, 1, 1), nik_visible_digits=6)

@@ -19,9 +19,8 @@ from pipeline.decisions.tracks import CANDIDATE_TRACKS, EMPLOYER_REFERRALS_QUERY
 from pipeline.errors import ConfigError
 from pipeline.reference import OCCUPATIONS
 from pipeline.runner import run_engine
-from pipeline.synthetic import GeneratedFiles
 from pipeline.warehouse import connect
-from tests.conftest import REFERENCE_DATE
+from tests.conftest import REFERENCE_DATE, CityEngine
 from tests.pipeline.decision_fixtures import create_decision_tables
 
 REF = REFERENCE_DATE  # 2026-01-01
@@ -349,12 +348,8 @@ def test_missing_birth_date_is_out_of_scope(con: duckdb.DuckDBPyConnection) -> N
 # --- a generated city: every resident exactly once -------------------------------------------------
 
 @pytest.fixture(scope="module")
-def engine(small_city: GeneratedFiles) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect()
-    run_engine(con, register=[small_city.register], members=list(small_city.members), config=Config(),
-               reference_date=REF)
-    yield con
-    con.close()
+def engine(city_engine: CityEngine) -> duckdb.DuckDBPyConnection:
+    return city_engine.con
 
 
 def test_every_resident_lands_in_exactly_one_track(engine: duckdb.DuckDBPyConnection) -> None:
