@@ -140,9 +140,10 @@ def review_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
     members = scalar(con, "SELECT count(*) FROM memberships") or 0
     review = scalar(con, "SELECT count(*) FROM member_outcomes WHERE outcome = 'review'") or 0
     share = review / members if members else 0.0
-    passed = share <= 0.02
+    passed = share <= config.warn_review_share
     return (passed,
-                        f"{review:,} memberships ({share:.2%}) wait for review (warning above 2%)",
+                        f"{review:,} memberships ({share:.2%}) wait for review (warning above "
+                        f"{config.warn_review_share:.0%})",
                         {"memberships_in_review": review, "share": round(share, 5)})
 
 

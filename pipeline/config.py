@@ -263,6 +263,8 @@ class ChecksConfig:
     """Blocking: largest relative change (0-1) of the uncovered count against the last publication."""
     warn_uncovered_change: float = 0.05
     """Warning only: relative change of the uncovered count that is reported but does not block."""
+    warn_review_share: float = 0.02
+    """Warning only: share (0-1) of membership rows waiting for human review above which the model looks unsure."""
 
 
 @dataclass
