@@ -34,9 +34,15 @@ def prepare_instance_env(root: Path | None = None) -> Path:
 
 
 def _root_cause(error: "SerializableErrorInfo | None") -> str | None:
-    while error is not None and error.cause is not None:
+    """The pipeline's own error when there is one (it names file, row and column), not the library
+    exception it was raised from; else the deepest cause."""
+    chain = []
+    while error is not None:
+        chain.append(error)
         error = error.cause
-    return error.message.strip() if error is not None else None
+    own = [e for e in chain if e.message.startswith("pipeline.errors.")]
+    last = (own or chain or [None])[-1]
+    return last.message.strip() if last is not None else None
 
 
 def run_pipeline(*, register: list[Path], members: list[Path], publication_root: Path,

@@ -64,18 +64,45 @@ def invalid_nik_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
         {"rows": total, "unusable_nik": bad, "share": round(share, 5)})
 
 
+# A register file looks Excel-damaged when at least this many of its rows collide on a NIK and most of
+# the colliding NIKs end in 0: Excel keeps 15 digits and zeroes the 16th, so rounded NIKs collide and
+# all end in 0, where real duplicates end in 0 one time in ten.
+EXCEL_DAMAGE_MIN_DUPLICATES = 10
+EXCEL_DAMAGE_ZERO_SHARE = 0.5
+
+
+def excel_damaged_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """(file, rows rejected as duplicate NIK, how many of those NIKs end in 0) per register file whose
+    duplicates point at Excel's 15-digit rounding."""
+    if not scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'register_judged'"):
+        return []
+    rows = con.execute("""SELECT f.file_name, count(*), count(*) FILTER (WHERE right(j._nik_digits, 1) = '0')
+        FROM register_judged j JOIN source_files f USING (file_id)
+        WHERE j.reject_code = 'duplicate_nik' GROUP BY f.file_id, f.file_name ORDER BY f.file_id""").fetchall()
+    return [(name, dup, zero) for name, dup, zero in rows
+            if dup >= EXCEL_DAMAGE_MIN_DUPLICATES and zero > EXCEL_DAMAGE_ZERO_SHARE * dup]
+
+
 def reject_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
         previous_uncovered: int | None) -> Result:
-    """The share of input rows rejected stays under the bound, per role."""
+    """The share of input rows rejected stays under the bound, per role, and no register file looks
+    Excel-damaged (NIKs colliding after their 16th digit was zeroed)."""
     rows = con.execute("""SELECT f.role, sum(f.rows_in), (SELECT count(*) FROM rejects j WHERE j.role = f.role)
                           FROM source_files f GROUP BY f.role ORDER BY f.role""").fetchall()
     shares = {role: (rejected / rows_in if rows_in else 0.0) for role, rows_in, rejected in rows}
     worst = max(shares.values(), default=0.0)
-    passed = worst <= config.max_reject_share
-    return (passed,
-        ", ".join(f"{role}: {share:.2%} rejected" for role, share in shares.items())
-        + f" (bound {config.max_reject_share:.0%})" + ("" if passed else ": see rejects.parquet for the reasons"),
-        {"shares": {k: round(v, 5) for k, v in shares.items()}})
+    damaged = excel_damaged_files(con)
+    passed = worst <= config.max_reject_share and not damaged
+    message = (", ".join(f"{role}: {share:.2%} rejected" for role, share in shares.items())
+               + f" (bound {config.max_reject_share:.0%})"
+               + ("" if worst <= config.max_reject_share else ": see rejects.parquet for the reasons"))
+    for name, dup, zero in damaged:
+        message += (f"; {name}: the file looks Excel-damaged: {dup:,} rows rejected as duplicate NIK, {zero:,} of "
+                    "those NIKs end in 0 (Excel keeps 15 digits and zeroes the 16th); export the NIK column "
+                    "as text and run again")
+    return (passed, message,
+        {"shares": {k: round(v, 5) for k, v in shares.items()},
+         "excel_damaged_files": [{"file": n, "duplicate_nik": d, "ending_in_0": z} for n, d, z in damaged]})
 
 
 def membership_linked_once(con: duckdb.DuckDBPyConnection, config: ChecksConfig,

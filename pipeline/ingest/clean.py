@@ -13,7 +13,7 @@ import duckdb
 
 from pipeline.config import Config
 from pipeline.ingest.regions import resolve_places
-from pipeline.normalise.dates import date_sql
+from pipeline.normalise.dates import date_sql, plausible_birth_sql
 from pipeline.normalise.names import name_key_sql, name_sorted_sql
 from pipeline.normalise.nik import nik_prepare_sql, nik_sql
 from pipeline.reference import OCCUPATION_SYNONYMS, OCCUPATIONS, SHDK, SHDK_SYNONYMS, region_view
@@ -27,7 +27,12 @@ REJECT_REASONS: dict[str, tuple[str | None, str]] = {
     "nik_missing": ("nik", "NIK is empty"),
     "nik_invalid": ("nik", "NIK is not 16 digits (letters, wrong length or Excel scientific notation)"),
     "name_missing": ("nama", "name is empty"),
-    "birth_date_invalid": ("tgl_lahir", "birth date is unreadable and the NIK holds no valid date"),
+    "name_placeholder": ("nama", "name is a placeholder (N/A, NULL, -, TIDAK ADA, ...), not a name"),
+    "name_formula": ("nama", "name is a spreadsheet formula (starts with =), not a name"),
+    "name_too_long": ("nama", "name is longer than 150 characters (a cell cut at the spreadsheet limit of "
+                              "32,767 characters, or several values run together?)"),
+    "birth_date_invalid": ("tgl_lahir", "birth date is unreadable or implausible (in the future or more than "
+                                        "115 years back) and the NIK holds no valid date"),
     "kelurahan_unknown": ("kelurahan", "desa/kelurahan is not one of the regions of the run ([region] codes)"),
     "kelurahan_kecamatan_mismatch": ("kecamatan", "this desa/kelurahan name is not in the given kecamatan or "
                                                   "kabupaten/kota (a village of the same name elsewhere?)"),
@@ -61,6 +66,23 @@ def _load_reference(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     con.executemany("INSERT INTO ref_shdk_key VALUES (?, ?)", sorted(shdk_keys.items()))
 
 
+_PLACEHOLDERS = ("NA", "N A", "NULL", "NONE", "NIL", "NAN", "KOSONG", "TIDAK ADA", "TIDAK DIKETAHUI", "BELUM ADA",
+                 "TANPA NAMA", "XXX", "TEST")
+
+
+def _name_problem_sql(column: str) -> str:
+    """Reject code of a name that is not a name (NULL when it may be one): a formula, a placeholder, or
+    a value far longer than any name (150 characters; a cut 32,767-character cell is the usual case)."""
+    text = f"trim(coalesce({column}, ''))"
+    words = f"trim(regexp_replace(upper({text}), '[^A-Z0-9]+', ' ', 'g'))"
+    placeholders = ", ".join(f"'{p}'" for p in _PLACEHOLDERS)
+    return f"""CASE WHEN {text} = '' THEN NULL
+        WHEN starts_with({text}, '=') THEN 'name_formula'
+        WHEN length({text}) > 150 THEN 'name_too_long'
+        WHEN {words} IN ({placeholders}) OR NOT regexp_matches({text}, '\\p{{L}}') THEN 'name_placeholder'
+    END"""
+
+
 def _status_key(value: str) -> str:
     """A status value as compared: upper case, letters and digits only (as `status_key` in SQL)."""
     return re.sub(r"[^A-Z0-9]", "", value.upper())
@@ -91,7 +113,8 @@ def _select(columns: dict[str, str]) -> str:
     return ",\n    ".join(f"{expr} AS {name}" for name, expr in columns.items())
 
 
-def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
+def _clean_register(con: duckdb.DuckDBPyConnection, reference_date: date) -> None:
+    ref_year = reference_date.year
     # each distinct way of writing a desa/kelurahan, kecamatan and kabupaten, resolved once
     resolve_places(con, "(SELECT kelurahan AS kel_text, kecamatan AS kec_text, kabupaten AS kab_text "
                         "FROM raw_register)")
@@ -100,7 +123,9 @@ def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
     con.execute(f"""
     CREATE OR REPLACE TABLE register_parsed AS
     WITH base AS (
-        SELECT r.* EXCLUDE (nik), r.nik AS nik_raw, {date_sql('r.tgl_lahir')} AS stated_birth_date,
+        SELECT r.* EXCLUDE (nik), r.nik AS nik_raw, {date_sql('r.tgl_lahir')} AS stated_date_read,
+               {plausible_birth_sql(date_sql('r.tgl_lahir'), reference_date)} AS stated_birth_date,
+               {_name_problem_sql('r.nama')} AS name_problem,
                {_select({k: v for k, v in prepared.items() if k != '*'})}
         FROM raw_register r
     ), parsed AS (
@@ -128,6 +153,7 @@ def _clean_register(con: duckdb.DuckDBPyConnection, ref_year: int) -> None:
         WHEN read_problem IS NOT NULL THEN 'unreadable_row'
         WHEN _nik_raw = '' THEN 'nik_missing'
         WHEN NOT regexp_matches(_nik_digits, '^[0-9]{16}$') THEN 'nik_invalid'
+        WHEN name_problem IS NOT NULL THEN name_problem
         WHEN name_key = '' THEN 'name_missing'
         WHEN coalesce(stated_birth_date, nik_birth_date) IS NULL THEN 'birth_date_invalid'
         WHEN kelurahan_code IS NULL THEN place_problem
@@ -156,7 +182,8 @@ def _judge(con: duckdb.DuckDBPyConnection, source: str, target: str, base_reason
     """)
 
 
-def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, ref_year: int) -> None:
+def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_date: date) -> None:
+    ref_year = reference_date.year
     prepared = nik_prepare_sql("m.nik")
     nik = nik_sql(stated_birth_date="birth_date", ref_year=ref_year)
     status_key = "regexp_replace(upper(coalesce(status, '')), '[^A-Z0-9]', '', 'g')"
@@ -167,12 +194,13 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, ref_year: int
     con.execute(f"""
     CREATE OR REPLACE TABLE members_parsed AS
     WITH base AS (
-        SELECT m.* EXCLUDE (nik), m.nik AS nik_raw, {date_sql('m.tgl_lahir')} AS birth_date, {_select(prepared)}
+        SELECT m.* EXCLUDE (nik), m.nik AS nik_raw,
+            {plausible_birth_sql(date_sql('m.tgl_lahir'), reference_date)} AS birth_date, {_select(prepared)}
         FROM raw_members m
     ), names AS ({_distinct_name_keys('raw_members')})
     SELECT base.*, {_select(nik)},
         nullif({kpj}, '') AS kpj_clean,
-        n.name_key,
+        CASE WHEN {_name_problem_sql('base.nama')} IS NULL THEN n.name_key ELSE '' END AS name_key,
         CASE WHEN {status_key} IN ({active}) THEN 'AKTIF' WHEN {status_key} IN ({inactive}) THEN 'NON AKTIF'
         END AS status_clean,
         CASE WHEN {segment_key} IN ('PU', 'PENERIMAUPAH') THEN 'PU'
@@ -214,6 +242,7 @@ def _residents_table(con: duckdb.DuckDBPyConnection) -> None:
         CASE WHEN j.desil_value BETWEEN 1 AND 10 THEN j.desil_value END AS desil,
         list_filter([
             CASE WHEN j.stated_birth_date IS NULL THEN 'birth_date_from_nik' END,
+            CASE WHEN j.stated_date_read IS NOT NULL AND j.stated_birth_date IS NULL THEN 'birth_date_implausible' END,
             CASE WHEN j.stated_birth_date <> j.nik_birth_date THEN 'birth_date_differs_from_nik' END,
             CASE WHEN j.stated_sex <> j.nik_sex THEN 'sex_differs_from_nik' END,
             CASE WHEN j.nik_status NOT IN ('valid') THEN 'nik_' || j.nik_status END,
@@ -273,13 +302,13 @@ def build_rejects(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def clean_register(con: duckdb.DuckDBPyConnection, config: Config, reference_date: date) -> int:
     """Build `residents` (and the reference tables) from `raw_register`; return residents kept."""
     _load_reference(con, config)
-    _clean_register(con, reference_date.year)
+    _clean_register(con, reference_date)
     _residents_table(con)
     return int(scalar(con, "SELECT count(*) FROM residents"))
 
 
 def clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_date: date) -> int:
     """Build `memberships` from `raw_members`; return memberships kept."""
-    _clean_members(con, config, reference_date.year)
+    _clean_members(con, config, reference_date)
     _memberships_table(con)
     return int(scalar(con, "SELECT count(*) FROM memberships"))

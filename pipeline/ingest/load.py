@@ -64,14 +64,14 @@ def _describe_row(row: list[str]) -> str:
     """What a row looks like, without any of its values (they may be a NIK, a name, an address)."""
     filled = [i for i, c in enumerate(row, start=1) if c.strip()]
     niks = [i for i in filled if re.fullmatch(r"[0-9]{16}", re.sub(r"[.,]0+$|[\s.\-]", "", row[i - 1].strip()))]
-    dates = [i for i in filled if i not in niks and parse_date(row[i - 1]) is not None]
+    dates = [i for i in filled if i not in niks and not re.fullmatch(r"[0-9.,]+", row[i - 1].strip())
+             and parse_date(row[i - 1]) is not None]  # a bare number is no evidence of a date
     parts = [f"{len(row)} fields, {len(filled)} filled"]
-    if niks:
-        parts.append(f"field{'s' if len(niks) > 1 else ''} {', '.join(map(str, niks))} "
-                     f"look{'s' if len(niks) == 1 else ''} like 16-digit NIKs")
-    if dates:
-        parts.append(f"field{'s' if len(dates) > 1 else ''} {', '.join(map(str, dates))} "
-                     f"look{'s' if len(dates) == 1 else ''} like dates")
+    for columns, one, many in ((niks, "looks like a 16-digit NIK", "look like 16-digit NIKs"),
+                               (dates, "looks like a date", "look like dates")):
+        if columns:
+            parts.append(f"field {columns[0]} {one}" if len(columns) == 1 else
+                         f"fields {', '.join(map(str, columns))} {many}")
     return "; ".join(parts)
 
 

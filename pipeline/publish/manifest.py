@@ -61,10 +61,10 @@ def build_manifest(con: duckdb.DuckDBPyConnection, config: Config, *, reference_
                    started_at: datetime, finished_at: datetime, model: dict[str, Any],
                    checks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     files = con.execute("SELECT file_id, role, file_name, sha256, size_bytes, format, header_row, rows_in, "
-                        "blank_rows FROM source_files ORDER BY file_id").fetchall()
+                        "blank_rows, encoding FROM source_files ORDER BY file_id").fetchall()
     balance = {r.file_name: r for r in reconciliation(con)}
     inputs = [{"file_id": f[0], "role": f[1], "file_name": f[2], "sha256": f[3], "bytes": f[4], "format": f[5],
-               "header_row": f[6], "rows_in": f[7], "blank_rows_skipped": f[8],
+               "header_row": f[6], "rows_in": f[7], "blank_rows_skipped": f[8], "encoding": f[9],
                "rows_used": balance[f[2]].rows_used, "rows_rejected": balance[f[2]].rows_rejected}
               for f in files]
     return {
