@@ -29,7 +29,11 @@ class Scores:
     pair_predicted: int
     pair_correct: int
     blocking_found: int
-    by_error: list[tuple[str, int, int, int, int]]  # (error, rows, missed links, wrong links, not blocked)
+    # Per error family of the membership rows: (error, rows, missed links, wrong links, not blocked,
+    # rejected at ingest, covered people wrongly listed, uncovered people wrongly hidden). A wrongly
+    # listed person counts under each family their active rows carried; a wrongly hidden person under
+    # each family of the active rows wrongly linked to them. A person counts once per family.
+    by_error: list[tuple[str, int, int, int, int, int, int, int]]
 
     @property
     def list_precision(self) -> float:
@@ -81,18 +85,25 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
     con.register("truth_residents", pq.read_table(Path(truth_dir) / "residents.parquet"))
     links = ("SELECT member_id, resident_id FROM links WHERE decision = 'link'" if predicted_links == "engine"
              else f"SELECT member_id, resident_id FROM {predicted_links}")
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE eval_truth AS
+    SELECT tm.errors, tm.resident_nik AS true_nik, tm.status = 'AKTIF' AS active,
+        m.member_id, m.is_active, tr.resident_id AS true_resident_id
+    FROM truth_members tm
+    LEFT JOIN source_files f ON f.file_name = tm.source_file AND f.role = 'members'
+    LEFT JOIN memberships m ON m.file_id = f.file_id AND m.source_row = tm.source_row
+    LEFT JOIN residents tr ON tr.nik = tm.resident_nik
+    """)
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE eval_rows AS
-    SELECT tm.errors, tm.resident_nik AS true_nik, m.member_id, m.is_active, pr.nik AS predicted_nik,
-        tr.resident_id AS true_resident_id,
-        EXISTS (SELECT 1 FROM candidate_pairs c WHERE c.member_id = m.member_id
-                AND c.resident_id = tr.resident_id) AS blocked
-    FROM truth_members tm
-    JOIN source_files f ON f.file_name = tm.source_file AND f.role = 'members'
-    JOIN memberships m ON m.file_id = f.file_id AND m.source_row = tm.source_row
-    LEFT JOIN ({links}) l ON l.member_id = m.member_id
+    SELECT t.errors, t.true_nik, t.member_id, t.is_active, t.active, pr.nik AS predicted_nik,
+        pr.resident_id AS predicted_resident_id, t.true_resident_id,
+        EXISTS (SELECT 1 FROM candidate_pairs c WHERE c.member_id = t.member_id
+                AND c.resident_id = t.true_resident_id) AS blocked
+    FROM eval_truth t
+    LEFT JOIN ({links}) l ON l.member_id = t.member_id
     LEFT JOIN residents pr ON pr.resident_id = l.resident_id
-    LEFT JOIN residents tr ON tr.nik = tm.resident_nik
+    WHERE t.member_id IS NOT NULL
     """)
     pair = con.execute("""SELECT count(*) FILTER (WHERE true_resident_id IS NOT NULL),
         count(*) FILTER (WHERE predicted_nik IS NOT NULL),
@@ -102,7 +113,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
     # rejected as a duplicate has its original among the memberships).
     con.execute("""
     CREATE OR REPLACE TEMP TABLE eval_people AS
-    SELECT r.resident_id, t.age_eligible AND t.works AND t.is_resident AS in_scope,
+    SELECT r.resident_id, r.nik, t.age_eligible AND t.works AND t.is_resident AS in_scope,
         coalesce(tr.true_status = 'covered', FALSE) AS truly_covered,
         c.coverage_status = 'covered' AS predicted_covered
     FROM residents r JOIN tracks t USING (resident_id) JOIN coverage c USING (resident_id)
@@ -114,12 +125,36 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
         count(*) FILTER (WHERE in_scope AND truly_covered AND NOT predicted_covered),
         count(*) FILTER (WHERE in_scope AND NOT truly_covered AND predicted_covered) FROM eval_people""").fetchall()[0]
     by_error = con.execute("""
-        SELECT coalesce(nullif(e, ''), 'none') AS error, count(*),
-            count(*) FILTER (WHERE true_resident_id IS NOT NULL AND predicted_nik IS DISTINCT FROM true_nik),
-            count(*) FILTER (WHERE predicted_nik IS NOT NULL AND predicted_nik IS DISTINCT FROM true_nik),
-            count(*) FILTER (WHERE true_resident_id IS NOT NULL AND NOT blocked)
-        FROM (SELECT unnest(string_split(coalesce(errors, ''), ',')) AS e, * FROM eval_rows)
-        GROUP BY 1 ORDER BY 1""").fetchall()
+        WITH fam AS (
+            SELECT coalesce(nullif(e, ''), 'none') AS error, *
+            FROM (SELECT unnest(string_split(coalesce(errors, ''), ',')) AS e, * FROM eval_truth)),
+        loaded AS (
+            SELECT coalesce(nullif(e, ''), 'none') AS error, *
+            FROM (SELECT unnest(string_split(coalesce(errors, ''), ',')) AS e, * FROM eval_rows)),
+        listed AS (  -- covered residents wrongly listed, under the families of their active rows
+            SELECT f.error, count(DISTINCT p.resident_id) AS n
+            FROM eval_people p JOIN fam f ON f.true_nik = p.nik AND f.active
+            WHERE p.in_scope AND p.truly_covered AND NOT p.predicted_covered GROUP BY 1),
+        hidden AS (  -- uncovered residents wrongly hidden, under the families of rows wrongly linked to them
+            SELECT coalesce(l.error, 'none') AS error, count(DISTINCT p.resident_id) AS n
+            FROM eval_people p LEFT JOIN loaded l ON l.predicted_resident_id = p.resident_id
+                AND l.is_active AND l.predicted_nik IS DISTINCT FROM l.true_nik
+            WHERE p.in_scope AND NOT p.truly_covered AND p.predicted_covered GROUP BY 1),
+        rows AS (
+            SELECT error, count(*) AS n, count(*) FILTER (WHERE member_id IS NULL AND error <> 'duplicate_row')
+                AS rejected FROM fam GROUP BY 1),
+        links AS (
+            SELECT error,
+                count(*) FILTER (WHERE true_resident_id IS NOT NULL AND predicted_nik IS DISTINCT FROM true_nik)
+                    AS missed,
+                count(*) FILTER (WHERE predicted_nik IS NOT NULL AND predicted_nik IS DISTINCT FROM true_nik)
+                    AS wrong,
+                count(*) FILTER (WHERE true_resident_id IS NOT NULL AND NOT blocked) AS unblocked
+            FROM loaded GROUP BY 1)
+        SELECT r.error, r.n, coalesce(k.missed, 0), coalesce(k.wrong, 0), coalesce(k.unblocked, 0), r.rejected,
+            coalesce(ls.n, 0), coalesce(h.n, 0)
+        FROM rows r LEFT JOIN links k USING (error) LEFT JOIN listed ls USING (error) LEFT JOIN hidden h USING (error)
+        ORDER BY 1""").fetchall()
     return Scores(list_true=listed[0], list_predicted=listed[1], covered_wrongly_listed=listed[2],
                   uncovered_wrongly_hidden=listed[3], pair_true=pair[0], pair_predicted=pair[1],
                   pair_correct=pair[2], blocking_found=pair[3],
@@ -144,9 +179,12 @@ def format_report(title: str, scores: Scores, seconds: float | None = None) -> s
         f"| pairwise links: precision / recall / F1 | {s['pair_precision']:.4f} / {s['pair_recall']:.4f} / "
         f"{s['pair_f1']:.4f} |",
         f"| blocking recall (true pairs ever compared) | {s['blocking_recall']:.5f} |",
-        "", "| error carried by the membership row | rows | missed links | wrong links | never compared |",
-        "|---|---|---|---|---|",
+        "", "| error family of the membership row | rows | rejected at ingest | missed links | wrong links "
+        "| never compared | covered wrongly listed | uncovered wrongly hidden |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    lines += [f"| {e} | {n:,} | {missed:,} | {wrong:,} | {unblocked:,} |" for e, n, missed, wrong, unblocked in
-              scores.by_error]
+    lines += [f"| {e} | {n:,} | {rejected:,} | {missed:,} | {wrong:,} | {unblocked:,} | {listed:,} | {hidden:,} |"
+              for e, n, missed, wrong, unblocked, rejected, listed, hidden in scores.by_error]
+    lines += ["", "A person wrongly listed counts under every family their active membership rows carried; a "
+              "person wrongly hidden under every family of the rows wrongly linked to them ('none': no such row)."]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,111 @@
+"""`pipeline.evaluation.evaluate` on a hand-made city whose scores are worked out by hand.
+
+Seven residents (R7 out of scope), six membership rows in the truth (one rejected at ingest, one an
+exact copy), and a decided list:
+
+    resident  truth      predicted   in scope   why
+    R1        covered    covered     yes        row 2 linked right
+    R2        covered    uncovered   yes        row 3 (nickname) never linked  -> wrongly listed
+    R3        covered    uncovered   yes        row 4 (no NIK, no date) rejected -> wrongly listed
+    R4        uncovered  covered     yes        row 5, an outsider namesake, linked to R4 -> wrongly hidden
+    R5        uncovered  uncovered   yes        row 7, inactive, linked to R5 by mistake: no harm to the list
+    R6        uncovered  uncovered   yes
+    R7        covered    covered     no         row 6 linked right
+
+List: truly uncovered in scope {R4, R5, R6} = 3; listed {R2, R3, R5, R6} = 4; wrongly listed 2, wrongly
+hidden 1: precision 1 - 2/4 = 0.5, recall 1 - 1/3 = 2/3, F1 = 2 * 0.5 * 2/3 / (0.5 + 2/3) = 4/7.
+Pairs (rows loaded: 2, 3, 5, 6, 7): true 3 (rows 2, 3, 6), predicted 4 (2, 5, 6, 7), correct 2:
+precision 0.5, recall 2/3. Blocking: true pairs compared 2 (rows 2, 6) of 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.evaluation import evaluate, format_report
+
+NIK = {i: f"35770{i}0101900001" for i in range(1, 8)}
+OUTSIDER = "3502010101900001"
+
+
+@pytest.fixture()
+def scored(tmp_path: Path):
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    status = {1: "covered", 2: "covered", 3: "covered", 4: "uncovered", 5: "uncovered", 6: "uncovered", 7: "covered"}
+    pq.write_table(pa.table({"source_row": list(range(2, 9)), "nik": [NIK[i] for i in range(1, 8)],
+                             "true_status": [status[i] for i in range(1, 8)]}), truth / "residents.parquet")
+    rows = [  # source_row, resident NIK, status, errors
+        (2, NIK[1], "AKTIF", ""),
+        (3, NIK[2], "AKTIF", "name_nickname"),
+        (4, NIK[3], "AKTIF", "nik_missing,dob_missing,no_nik_no_dob"),
+        (5, None, "AKTIF", "namesake_other_region"),
+        (6, NIK[7], "AKTIF", ""),
+        (7, None, "NON AKTIF", "nik_substitution"),
+        (8, NIK[1], "AKTIF", "duplicate_row"),
+    ]
+    pq.write_table(pa.table({"source_file": ["m.xlsx"] * len(rows), "source_row": [r[0] for r in rows],
+                             "resident_nik": pa.array([r[1] for r in rows], pa.string()),
+                             "status": [r[2] for r in rows], "errors": [r[3] for r in rows]}),
+                   truth / "members.parquet")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE source_files AS SELECT 1 AS file_id, 'm.xlsx' AS file_name, 'members' AS role")
+    con.execute("CREATE TABLE residents (resident_id INTEGER, nik VARCHAR)")
+    con.executemany("INSERT INTO residents VALUES (?, ?)", [[i, NIK[i]] for i in range(1, 8)])
+    con.execute("CREATE TABLE tracks (resident_id INTEGER, age_eligible BOOLEAN, works BOOLEAN, is_resident BOOLEAN)")
+    con.executemany("INSERT INTO tracks VALUES (?, TRUE, TRUE, ?)", [[i, i != 7] for i in range(1, 8)])
+    predicted = {1: "covered", 2: "uncovered", 3: "uncovered", 4: "covered", 5: "lapsed", 6: "uncovered", 7: "covered"}
+    con.execute("CREATE TABLE coverage (resident_id INTEGER, coverage_status VARCHAR)")
+    con.executemany("INSERT INTO coverage VALUES (?, ?)", [[i, s] for i, s in predicted.items()])
+    # Rows 4 (rejected) and 8 (exact copy) never became memberships.
+    con.execute("CREATE TABLE memberships (member_id INTEGER, file_id INTEGER, source_row INTEGER, is_active BOOLEAN)")
+    con.executemany("INSERT INTO memberships VALUES (?, 1, ?, ?)",
+                    [[102, 2, True], [103, 3, True], [105, 5, True], [106, 6, True], [107, 7, False]])
+    con.execute("CREATE TABLE links (member_id INTEGER, resident_id INTEGER, decision VARCHAR)")
+    con.executemany("INSERT INTO links VALUES (?, ?, ?)",
+                    [[102, 1, "link"], [105, 4, "link"], [106, 7, "link"], [107, 5, "link"], [103, 2, "review"]])
+    con.execute("CREATE TABLE candidate_pairs (member_id INTEGER, resident_id INTEGER)")
+    con.executemany("INSERT INTO candidate_pairs VALUES (?, ?)", [[102, 1], [105, 4], [106, 7], [107, 5]])
+    yield evaluate(con, truth)
+    con.close()
+
+
+def test_list_scores_match_the_hand_count(scored) -> None:
+    assert (scored.list_true, scored.list_predicted) == (3, 4)
+    assert (scored.covered_wrongly_listed, scored.uncovered_wrongly_hidden) == (2, 1)
+    assert scored.list_precision == pytest.approx(0.5)
+    assert scored.list_recall == pytest.approx(2 / 3)
+    assert scored.list_f1 == pytest.approx(4 / 7)
+
+
+def test_pair_and_blocking_scores_match_the_hand_count(scored) -> None:
+    assert (scored.pair_true, scored.pair_predicted, scored.pair_correct) == (3, 4, 2)
+    assert scored.pair_precision == pytest.approx(0.5)
+    assert scored.pair_recall == pytest.approx(2 / 3)
+    assert scored.blocking_recall == pytest.approx(2 / 3)  # a review pair is not a link, nor was it blocked
+
+
+def test_wrongly_listed_and_hidden_are_counted_by_error_family(scored) -> None:
+    # family: (rows, missed links, wrong links, never compared, rejected at ingest, wrongly listed, wrongly hidden)
+    expected = {
+        "dob_missing": (1, 0, 0, 0, 1, 1, 0),
+        "duplicate_row": (1, 0, 0, 0, 0, 0, 0),  # an exact copy dropped at ingest is not a loss
+        "name_nickname": (1, 1, 0, 1, 0, 1, 0),
+        "namesake_other_region": (1, 0, 1, 0, 0, 0, 1),
+        "nik_missing": (1, 0, 0, 0, 1, 1, 0),
+        "nik_substitution": (1, 0, 1, 0, 0, 0, 0),  # wrong, but an inactive row hides nobody
+        "no_nik_no_dob": (1, 0, 0, 0, 1, 1, 0),
+        "none": (2, 0, 0, 0, 0, 0, 0),
+    }
+    assert {row[0]: tuple(row[1:]) for row in scored.by_error} == expected
+
+
+def test_report_shows_the_families(scored) -> None:
+    report = format_report("hand-made", scored)
+    assert "| namesake_other_region | 1 | 0 | 0 | 1 | 0 | 0 | 1 |" in report
+    assert "| covered people wrongly listed (double-enrolment risk) | 2 of 4 listed |" in report
