@@ -17,6 +17,7 @@ import duckdb
 import xlsxwriter
 
 from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACKS
+from pipeline.pause import pause_point
 from pipeline.privacy import check_visible_digits, mask_nik
 
 __all__ = ["write_kelurahan_workbooks", "write_officer_workbook", "OFFICER_COLUMNS"]
@@ -66,6 +67,8 @@ def write_kelurahan_workbooks(con: duckdb.DuckDBPyConnection, folder: Path, *, c
         write_officer_workbook(folder / file_name, f"{name}, Kec. {kecamatan}", by_code.get(code, []),
                                created=created, nik_text=lambda nik: mask_nik(nik, nik_visible_digits))
         written[file_name] = len(by_code.get(code, []))
+        if len(written) == 1:
+            pause_point("workbooks")  # the kill test's handle (pipeline/pause.py): one written, more to come
     return written
 
 

@@ -1,4 +1,6 @@
-"""Publication: byte-identical outputs for the same inputs, atomic writes, officer workbooks."""
+"""Publication: exactly the files the README lists, byte-identical for the same inputs, atomic writes,
+officer workbooks. (That a failing blocking check keeps `latest` is tested on real Dagster runs in
+tests/assets/test_checks.py; a run killed while publishing in tests/assets/test_operations.py.)"""
 
 import hashlib
 import json
@@ -10,15 +12,24 @@ import openpyxl
 import pytest
 
 import pipeline.publish.publish as publish_module
-from pipeline.config import Config
+from pipeline.config import Config, CostConfig
 from pipeline.publish.publish import publish
 from pipeline.published.latest import latest_publication
 from pipeline.runner import run_engine
 from pipeline.synthetic import GeneratedFiles
 from pipeline.warehouse import connect
-from tests.conftest import REFERENCE_DATE
+from tests.conftest import REFERENCE_DATE, CityEngine
 
 CREATED = datetime(2026, 1, 1)
+# What the README's "What a publication holds" table promises, besides one workbook per desa/kelurahan.
+PUBLICATION_FILES = {
+    "candidates.parquet", "candidates.csv", "coverage.parquet", "links.parquet", "pairs.parquet", "review.parquet",
+    "changes.parquet", "changes.csv", "employers.parquet", "rejects.parquet", "budget.json", "report.html",
+    "report.pdf", "manifest.json", "config.resolved.json", "model.json",
+}
+# report.pdf is not yet byte-identical from one rendering to the next (test_report.py::
+# test_same_publication_gives_the_same_bytes, being fixed with the PDF); every other file is compared here.
+NOT_COMPARED = {"manifest.json", "report.pdf"}
 
 
 def _engine(city: GeneratedFiles) -> duckdb.DuckDBPyConnection:
@@ -33,25 +44,53 @@ def _publish(con: duckdb.DuckDBPyConnection, root: Path, publication_id: str) ->
                    created=CREATED, nik_visible_digits=6).path
 
 
+def _publish_everything(con: duckdb.DuckDBPyConnection, root: Path, publication_id: str) -> Path:
+    """As the publication asset does: with the budget scenario, the report, the config and the model."""
+    config = Config().resolved(REFERENCE_DATE)
+    model = json.loads(con.execute("SELECT model FROM link_model").fetchall()[0][0])
+    return publish(con, root, publication_id=publication_id, manifest={"note": "test"},
+                   extra_files={"config.resolved.json": config.to_dict(), "model.json": model}, created=CREATED,
+                   nik_visible_digits=6, cost=CostConfig(), reference_date=REFERENCE_DATE).path
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
 def _digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in _files(folder)
+            if name not in NOT_COMPARED}
 
 
 @pytest.fixture(scope="module")
-def engine(small_city: GeneratedFiles) -> duckdb.DuckDBPyConnection:
-    return _engine(small_city)
+def engine(city_engine: CityEngine) -> duckdb.DuckDBPyConnection:
+    return city_engine.con
+
+
+def test_a_publication_holds_exactly_the_promised_files(engine: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    folder = _publish_everything(engine, tmp_path, "one")
+    files = _files(folder)
+    workbooks = [f for f in files if f.startswith("kelurahan/")]
+    assert set(files) - set(workbooks) == PUBLICATION_FILES and len(files) == len(workbooks) + len(PUBLICATION_FILES)
+    codes = sorted(code for (code,) in engine.execute("SELECT code FROM ref_kelurahan").fetchall())
+    assert len(codes) == 27  # Kota Madiun
+    assert all(f.endswith(".xlsx") for f in workbooks)
+    assert sorted(Path(f).name.split("-")[0] for f in workbooks) == codes
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert sorted(manifest["outputs"]) == [f for f in files if f != "manifest.json"]
 
 
 def test_same_inputs_give_byte_identical_outputs(small_city: GeneratedFiles, engine: duckdb.DuckDBPyConnection,
                                                  tmp_path: Path) -> None:
-    first = _publish(engine, tmp_path / "a", "one")
-    second = _publish(_engine(small_city), tmp_path / "b", "two")  # a fresh warehouse, run again
+    first = _publish_everything(engine, tmp_path / "a", "20260101T010000-one")
+    second = _publish_everything(_engine(small_city), tmp_path / "b", "20260101T010000-one")  # a fresh warehouse
     digests = _digests(first)
-    assert len(digests) >= 27 + 6
+    assert {"budget.json", "report.html", "model.json", "config.resolved.json"} <= set(digests)
+    assert len(digests) == len(_files(first)) - len(NOT_COMPARED)
     assert digests == _digests(second)
-    assert (json.loads((first / "manifest.json").read_text())["outputs"]
-            == json.loads((second / "manifest.json").read_text())["outputs"])
+    outputs = [{k: v for k, v in json.loads((f / "manifest.json").read_text())["outputs"].items()
+                if k not in NOT_COMPARED} for f in (first, second)]
+    assert outputs[0] == outputs[1]
 
 
 def test_failed_publication_leaves_latest_untouched(engine: duckdb.DuckDBPyConnection, tmp_path: Path,
@@ -67,20 +106,6 @@ def test_failed_publication_leaves_latest_untouched(engine: duckdb.DuckDBPyConne
         _publish(engine, root, "broken")
     assert latest_publication(root) == good.resolve()
     assert sorted(p.name for p in root.iterdir()) == ["good", "latest"]
-
-
-def test_latest_moves_only_after_the_gate(engine: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    root = tmp_path / "published"
-    good = _publish(engine, root, "good")
-
-    def veto(folder: Path) -> None:
-        assert (folder / "manifest.json").is_file()
-        raise RuntimeError("a blocking check failed")
-
-    with pytest.raises(RuntimeError):
-        publish(engine, root, publication_id="vetoed", manifest={}, extra_files={}, created=CREATED,
-                nik_visible_digits=6, before_latest=veto)
-    assert latest_publication(root) == good.resolve()
 
 
 def test_officer_workbook_is_filterable_text_and_masked(engine: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
