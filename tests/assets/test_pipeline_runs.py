@@ -55,11 +55,15 @@ def test_full_graph_publishes_and_reconciles(small_city: GeneratedFiles, dagster
         # No personal data in Dagster metadata: no NIK and no name of any resident appears.
         niks = set(coverage.column("nik").to_pylist())
         names = {n for n in coverage.column("nama").to_pylist() if len(n) > 6}
-        for event in instance.all_logs(run.run_id):
-            text = json.dumps(str(event.dagster_event.event_specific_data) if event.is_dagster_event else
-                              event.user_message)
-            assert not any(nik in text for nik in niks)
-            assert not any(name in text for name in names)
+        texts = [json.dumps(str(event.dagster_event.event_specific_data) if event.is_dagster_event else
+                            event.user_message) for event in instance.all_logs(run.run_id)]
+    # ... nor in the compute logs Dagster keeps on disk (stdout/stderr of every step).
+    logs = [p for p in (dagster_home / "logs").rglob("*") if p.is_file()]
+    assert logs
+    texts += [p.read_text(errors="replace") for p in logs]
+    for text in texts:
+        assert not any(nik in text for nik in niks)
+        assert not any(name in text for name in names)
 
 
 def test_unreconciled_counts_block_publication(small_city: GeneratedFiles, dagster_home: Path,
