@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
@@ -141,7 +142,10 @@ def test_explaining_a_person_is_audited_without_the_nik(client: TestClient, sett
     page = client.post("/penjelasan", data={"nik": person["nik"], "csrf_token": token})
     assert page.status_code == 200
     assert person["nama"] in page.text and "Keanggotaan yang dibandingkan" in page.text and "Prioritas" in page.text
-    assert "Calon" in page.text or "calon" in page.text
+    # on the list: its ranks are shown, and not the line for someone who is not on it
+    assert (f"Peringkat {_number(person['priority_rank'])} di kota, {_number(person['kelurahan_rank'])} "
+            "di kelurahan") in page.text
+    assert "Tidak ada di daftar calon" not in page.text
     row = audit_rows(settings, "explain")[-1]
     assert row["detail"]["nik"] == person["nik"][:6] + "**********" and row["detail"]["found"] is True
     con = connect(settings.database)
@@ -149,6 +153,21 @@ def test_explaining_a_person_is_audited_without_the_nik(client: TestClient, sett
     dump = "\n".join(con.iterdump())
     con.close()
     assert person["nik"] not in dump
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def test_explaining_someone_not_on_the_list_says_so(client: TestClient, candidates_parquet: Path) -> None:
+    with duckdb.connect() as con:
+        nik = con.execute("SELECT nik FROM read_parquet(?) WHERE nik NOT IN (SELECT nik FROM read_parquet(?)) "
+                          "ORDER BY nik LIMIT 1", [str(candidates_parquet.parent / "coverage.parquet"),
+                                                   str(candidates_parquet)]).fetchall()[0][0]
+    token = csrf_from(logged_in(client, "auditor").get("/penjelasan").text)
+    page = client.post("/penjelasan", data={"nik": nik, "csrf_token": token})
+    assert page.status_code == 200
+    assert "Tidak ada di daftar calon." in page.text and "Prioritas" not in page.text and "Peringkat" not in page.text
 
 
 def test_the_explanation_masks_the_niks_of_compared_memberships(client: TestClient,

@@ -23,7 +23,7 @@ import uvicorn
 from pipeline.publish.workbooks import OFFICER_COLUMNS
 from portal.app import create_app
 from portal.settings import PortalSettings
-from tests.portal.conftest import KEL_A, LATEST_ID, PASSWORD, audit_rows, parquet_rows
+from tests.portal.conftest import KEL_A, LATEST_ID, PASSWORD, audit_rows, masked, parquet_rows
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -120,7 +120,8 @@ def test_officer_on_a_phone_filters_and_downloads_an_xlsx(server: str, settings:
             page.click("button:has-text('Cari')")
             page.wait_for_url(f"**/daftar?kelurahan={KEL_A}&jalur=pro_jkk_jkm**")
             assert page.locator("table.data tbody tr").count() == min(len(expected), settings.page_size)
-            assert all(cell.endswith("****") for cell in page.locator("table.data .nik").all_inner_texts())
+            shown = page.locator("table.data .nik").all_inner_texts()
+            assert shown and set(shown) <= {masked(e["nik"]) for e in expected}
             assert _no_page_overflow(page)
             shots(page, "03-list-filtered-phone")
 
@@ -139,7 +140,7 @@ def test_officer_on_a_phone_filters_and_downloads_an_xlsx(server: str, settings:
     assert len(rows) - 1 == len(expected)
     assert {r[0] for r in rows[1:]} == {"Oro-oro Ombo"}
     nik = 1 + [h for h, _, _, _ in OFFICER_COLUMNS].index("NIK")
-    assert sorted(r[nik] for r in rows[1:]) == sorted(e["nik"][:12] + "****" for e in expected)
+    assert sorted(r[nik] for r in rows[1:]) == sorted(masked(e["nik"]) for e in expected)
     downloads = audit_rows(settings, "download")
     assert [(d["actor"], d["row_count"], d["publication_id"]) for d in downloads] == [("kec_a", len(expected),
                                                                                       LATEST_ID)]
@@ -150,8 +151,12 @@ def test_auditor_on_a_desktop_reads_log_history_and_an_explanation(server: str, 
     _need_browser()
     from playwright.sync_api import sync_playwright
 
-    # someone with an old membership, so the explanation has compared memberships to show
-    person = parquet_rows(candidates_parquet, "TRUE ORDER BY previous_kpj IS NULL, priority_rank LIMIT 1")[0]
+    # someone whose compared memberships carry NIKs, so the explanation has masked NIKs to show
+    pairs_file = candidates_parquet.parent / "pairs.parquet"
+    person = parquet_rows(candidates_parquet, "nik IN (SELECT resident_nik FROM read_parquet(?) WHERE member_nik "
+                          "IS NOT NULL) ORDER BY priority_rank LIMIT 1", [str(pairs_file)])[0]
+    pairs = parquet_rows(pairs_file, "resident_nik = ?", [person["nik"]])
+    assert any(p["member_nik"] for p in pairs)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -185,9 +190,9 @@ def test_auditor_on_a_desktop_reads_log_history_and_an_explanation(server: str, 
             page.click("button:has-text('Jelaskan')")
             page.wait_for_selector("text=Kepesertaan")
             assert person["nama"] in page.inner_text("main")
-            if person["previous_kpj"]:
-                member_niks = page.locator("table.data .nik").all_inner_texts()
-                assert member_niks and all(n.endswith("****") or n == "-" for n in member_niks)
+            member_niks = page.locator("table.data .nik").all_inner_texts()
+            assert sorted(member_niks) == sorted(masked(p["member_nik"]) if p["member_nik"] else "-" for p in pairs)
+            assert page.locator("dd.nik").inner_text() == masked(person["nik"])
             shots(page, "08-explain-desktop")
 
             phone = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True)

@@ -245,5 +245,112 @@ def test_pages_escape_what_they_show(client: TestClient, settings: PortalSetting
                 display_name='<script>alert("x")</script>')
     con.close()
     page = logged_in(client, "xss").get("/daftar", params={"cari": '"><script>alert(1)</script>'}).text
-    assert "<script>" not in page
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page or "&lt;script&gt;" in page
+    assert "<script" not in page.lower()
+    # each value shown escaped, where it is shown: the display name and the search box
+    assert '<span class="name">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</span>' in page
+    assert 'name="cari" value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+
+
+# --- the three holes of the attack run (issue 11): each test failed before its fix ---------------------
+
+def _explain(client: TestClient, nik: str):
+    token = csrf_from(client.get("/penjelasan").text)
+    return client.post("/penjelasan", data={"nik": nik, "csrf_token": token})
+
+
+def _add_account(settings: PortalSettings, username: str, **kwargs: object) -> None:
+    from portal.users import create_user
+
+    con = connect(settings.database)
+    create_user(con, username, password=PASSWORD, **kwargs)
+    con.close()
+
+
+def _guess(nik: str, n: int) -> str:
+    """Another serial for the same region and birth date, as an attacker would try."""
+    return nik[:12] + f"{(int(nik[12:]) + n) % 10_000:04d}"
+
+
+def test_a_masked_nik_cannot_be_read_back_from_the_explain_page(client: TestClient, settings: PortalSettings,
+                                                                candidates_parquet: Path) -> None:
+    """The list hides the birth date and the serial, and the explain page never prints a NIK to an
+    account without the full-NIK right, not even the one it was given."""
+    person = parquet_rows(candidates_parquet, "kelurahan_code = ? ORDER BY kelurahan_rank LIMIT 1", [KEL_A])[0]
+    nik = person["nik"]
+    listed = logged_in(client, "auditor").get("/daftar", params={"kelurahan": KEL_A}).text
+    assert nik[:6] + "*" * 10 in listed and nik[6:12] not in listed.replace(nik[:6] + "*" * 10, "")
+    page = _explain(client, nik)
+    assert page.status_code == 200 and person["nama"] in page.text
+    assert nik not in page.text and nik[6:] not in page.text
+    assert f'<dd class="nik">{nik[:6]}**********</dd>' in page.text
+    _add_account(settings, "auditor_full", role="auditor", full_nik=True)
+    client.cookies.clear()
+    logged_in(client, "auditor_full")
+    assert f'<dd class="nik">{nik}</dd>' in _explain(client, nik).text
+
+
+def test_explain_look_ups_are_throttled_per_account(make_client, settings: PortalSettings,
+                                                    candidates_parquet: Path) -> None:
+    """Guessing the hidden digits takes many look-ups: an account gets a few an hour, fewer misses a day."""
+    nik = parquet_rows(candidates_parquet, "TRUE ORDER BY priority_rank LIMIT 1")[0]["nik"]
+    _add_account(settings, "auditor2", role="auditor")
+    client = logged_in(make_client(explain_per_hour=4, explain_misses_per_day=100), "auditor")
+    for n in range(1, 4):
+        assert _explain(client, _guess(nik, n)).status_code == 404
+    assert _explain(client, nik).status_code == 200  # the 4th look-up of the hour
+    refused = _explain(client, nik)
+    assert refused.status_code == 429 and "Terlalu banyak pencarian" in refused.text
+    assert "Keanggotaan yang dibandingkan" not in refused.text
+    assert audit_rows(settings, "explain_refused")[-1]["detail"] == {"nik": nik[:6] + "*" * 10}
+    assert _explain(logged_in(make_client(explain_per_hour=4), "auditor2"), nik).status_code == 200
+
+    misses = logged_in(make_client(explain_per_hour=100, explain_misses_per_day=3), "auditor2")
+    for n in range(1, 4):
+        assert _explain(misses, _guess(nik, n)).status_code == 404
+    assert _explain(misses, nik).status_code == 429  # the right guess, after too many wrong ones
+    assert [r["actor"] for r in audit_rows(settings, "explain_refused")] == ["auditor", "auditor2"]
+
+
+_SPELLINGS = ["{a} {b} {c} {d}", "{a}.{b}.{c}.{d}", "{a}-{b}-{c}-{d}", "{a}/{b}/{c}/{d}", "{a}_{b}_{c}_{d}",
+              "{a}, {b}, {c}, {d}", "{a}\u00a0{b}\u00a0{c}\u00a0{d}", "{a} - {b}.{c} {d}", "NIK {a} {b} {c} {d}"]
+
+
+@pytest.mark.parametrize("spelling", _SPELLINGS)
+def test_a_nik_typed_with_separators_is_masked_in_the_audit_log(client: TestClient, settings: PortalSettings,
+                                                                 candidates_parquet: Path, spelling: str) -> None:
+    nik = parquet_rows(candidates_parquet, "kelurahan_code = ? LIMIT 1", [KEL_A])[0]["nik"]
+    typed = spelling.format(a=nik[:4], b=nik[4:8], c=nik[8:12], d=nik[12:])
+    logged_in(client, "kel_a").get("/daftar", params={"cari": typed})
+    client.get("/daftar/unduh/csv", params={"cari": typed})
+    recorded = [r["detail"]["filter"]["search"] for r in audit_rows(settings) if r["action"] in ("view_list",
+                                                                                                   "download")]
+    assert len(recorded) == 2 and all(nik[:6] + "*" * 10 in text for text in recorded)
+    con = connect(settings.database)
+    dump = "\n".join(con.iterdump())
+    con.close()
+    for secret in (nik, nik[6:12], nik[8:12] + " " + nik[12:], typed):
+        assert secret not in dump
+
+
+def test_a_successful_login_does_not_reset_the_failures_of_other_usernames(client: TestClient,
+                                                                          settings: PortalSettings) -> None:
+    """Spraying guesses at many usernames from one address is locked, valid account or not."""
+    for n in range(settings.max_failures_per_ip - 1):
+        assert login(client, f"tebak{n}", "salah-sekali-123").status_code == 401
+    assert login(client, "kel_a").status_code == 303  # the attacker's own, valid account
+    assert login(client, "tebak-lagi", "salah-sekali-123").status_code == 401
+    assert login(client, "kel_b").status_code == 429  # the address is locked now
+    con = connect(settings.database)
+    row = con.execute("SELECT locked_until FROM login_throttle WHERE kind = 'ip' AND key = 'testclient'").fetchone()
+    con.close()
+    assert row is not None and row[0] > time.time()
+
+
+def test_a_successful_login_clears_the_lock_count_of_its_own_username(client: TestClient,
+                                                                      settings: PortalSettings) -> None:
+    for _ in range(settings.max_failures - 1):
+        login(client, "kel_a", "salah-sekali-123")
+    assert login(client, "kel_a").status_code == 303
+    for _ in range(settings.max_failures - 1):  # counted afresh: not locked after one more
+        assert login(client, "kel_a", "salah-sekali-123").status_code == 401
+    assert login(client, "kel_a").status_code == 303
