@@ -5,6 +5,7 @@ in short names, only a nickname, stacked titles, OCR confusions, names cut to th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -41,6 +42,7 @@ _ADDED = {
     + (("SAPUTRA", "PUTRA", "BIN SLAMET") if sex == "L" else ("PUTRI", "BINTI SUPARNO"))
     for sex in ("L", "P")
 }
+_SHORT_WORD = re.compile(r"(?:^| )[A-Z]{3,5}(?: |$)")
 NAME_TAGS = (
     "name_spelling", "name_muhammad", "name_double", "name_drop", "name_order", "name_typo", "name_title",
     "name_initial", "name_drop_typo", "name_add_word", "name_short_typo", "name_nickname", "name_titles_stacked",
@@ -113,7 +115,10 @@ def noisy_names(
     fem = np.asarray(female, dtype=bool)
     n = len(names)
     many = np.array([" " in s for s in names], dtype=bool)
-    _step(rng, names, tags, prof.name_initial, "name_initial", lambda s, u: abbreviate_word(s, u[0], u[1]))
+    # Cheap applicability masks: the rules below run only on the rows picked (a rule that leaves a
+    # picked name unchanged records nothing).
+    everyone = np.ones(n, dtype=bool)
+    _step(rng, names, tags, prof.name_initial, "name_initial", lambda s, u: abbreviate_word(s, u[0], u[1]), many)
     _step(rng, names, tags, prof.name_drop_typo, "name_drop_typo",
           lambda s, u: typo(drop_any_word(s, u[0]), u[1], u[2], u[0]), many)
     add_u = rng.random(n)
@@ -128,10 +133,12 @@ def noisy_names(
         if new != names[i]:
             names[i] = new
             tags[i].append("name_add_word")
-    _step(rng, names, tags, prof.name_short_typo, "name_short_typo", lambda s, u: short_word_typo(s, u[0], u[1], u[2]))
-    _step(rng, names, tags, prof.name_nickname, "name_nickname", lambda s, u: nickname(s, u[0], u[1]))
+    short = np.array([_SHORT_WORD.search(s) is not None for s in names], dtype=bool)
+    _step(rng, names, tags, prof.name_short_typo, "name_short_typo",
+          lambda s, u: short_word_typo(s, u[0], u[1], u[2]), short)
+    _step(rng, names, tags, prof.name_nickname, "name_nickname", lambda s, u: nickname(s, u[0], u[1]), everyone)
     _step(rng, names, tags, prof.name_split_column, "name_split_column", lambda s, u: s.split(" ")[0], many)
-    _step(rng, names, tags, prof.name_ocr, "name_ocr", lambda s, u: ocr_name(s, u[0]))
+    _step(rng, names, tags, prof.name_ocr, "name_ocr", lambda s, u: ocr_name(s, u[0]), everyone)
     title_u = rng.random((len(names), 2))
     for i in np.flatnonzero(pick(rng, np.ones(len(names), dtype=bool), prof.name_title)).tolist():
         names[i] = add_title(names[i], not fem[i], title_u[i, 0], title_u[i, 1])
