@@ -10,6 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Form, HTTPException, Query, Request
 
+from pipeline.published.budget import publication_regions
+from pipeline.reference import DEFAULT_REGION_CODES
 from portal.auth import SessionInfo, session_for
 from portal.candidates import CandidateFilter, FilterError
 from portal.db import connect
@@ -97,10 +99,20 @@ def _csrf(session: SessionDep, csrf_token: Annotated[str, Form(max_length=200)] 
 CsrfSession = Annotated[SessionInfo, Depends(_csrf)]
 
 
-def _scope(user: ListUser, kelurahan: Annotated[str | None, Query(max_length=20)] = None) -> Scope:
-    """The only way a route gets kelurahan codes: the request's choice intersected with the user's area."""
+def _regions(settings: SettingsDep) -> tuple[str, ...]:
+    """The region codes of the latest publication (Kota Madiun before there is one)."""
     try:
-        return scope_for(user, kelurahan)
+        return publication_regions(current(settings.publications).folder)
+    except NoPublication:
+        return DEFAULT_REGION_CODES
+
+
+def _scope(user: ListUser, settings: SettingsDep,
+           kelurahan: Annotated[str | None, Query(max_length=20)] = None) -> Scope:
+    """The only way a route gets kelurahan codes: the request's choice intersected with the user's area
+    within the regions of the latest publication."""
+    try:
+        return scope_for(user, kelurahan, _regions(settings))
     except OutOfScope:
         raise HTTPException(status_code=404) from None
 

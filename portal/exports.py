@@ -78,7 +78,7 @@ def _area_title(scope: Scope) -> str:
         return f"Kel. {KELURAHAN_NAMES[scope.single]}"
     if scope.user.role == "kecamatan":
         return scope.user.area_label
-    return "Kota Madiun"
+    return "semua wilayah publikasi"
 
 
 def _nik(value: Any, scope: Scope, visible: int) -> str:

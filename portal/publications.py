@@ -64,6 +64,7 @@ class PublishedWorkbook:
     kelurahan_code: str
     rows: int | None
     sha256: str | None
+    relative: str = ""  # path under the publication's kelurahan/ folder
 
 
 def safe_name(name: str) -> bool:
@@ -116,11 +117,13 @@ def published_workbooks(publication: PublicationInfo, codes: tuple[str, ...]) ->
     outputs = publication.manifest.get("outputs", {})
     folder = publication.folder / "kelurahan"
     found = []
-    for path in sorted(folder.glob("*.xlsx")) if folder.is_dir() else []:
+    # in <kabupaten/kota>/<kecamatan>/ folders; a name starts with its 10-digit code, so it is unique
+    for path in sorted(folder.rglob("*.xlsx")) if folder.is_dir() else []:
         match = _WORKBOOK.match(path.name)
         if match and match.group(1) in codes:
-            meta = outputs.get(f"kelurahan/{path.name}", {})
-            found.append(PublishedWorkbook(path.name, match.group(1), meta.get("rows"), meta.get("sha256")))
+            relative = path.relative_to(folder).as_posix()
+            meta = outputs.get(f"kelurahan/{relative}", {})
+            found.append(PublishedWorkbook(path.name, match.group(1), meta.get("rows"), meta.get("sha256"), relative))
     return found
 
 

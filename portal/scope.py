@@ -1,9 +1,11 @@
-"""Which kelurahan a user may see. Written once: every list, count, download and published
-workbook goes through `scope_for`, and the candidate queries take a `Scope`, never a code.
+"""Which desa/kelurahan a user may see, among those of the regions the latest publication covers.
+Written once: every list, count, download and published workbook goes through `scope_for`, and the
+candidate queries take a `Scope`, never a code.
 
 - kelurahan officer: their kelurahan;
 - kecamatan officer: the kelurahan of their kecamatan;
-- auditor: the whole city (NIK masked unless their account allows full NIK);
+- auditor: every desa/kelurahan of the publication's regions (NIK masked unless their account allows
+  full NIK);
 - admin: nothing (manages accounts, sees no personal data).
 
 A code asked for in a URL or form is intersected with that set; anything outside it is reported as
@@ -12,14 +14,31 @@ not found, so a probe cannot tell "exists but not yours" from "does not exist".
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from pipeline.reference import KELURAHAN
+from pipeline.reference import DEFAULT_REGION_CODES, desa_kelurahan_of, wilayah
 from portal.users import User
 
 __all__ = ["Scope", "OutOfScope", "area_kelurahan", "scope_for", "KELURAHAN_NAMES"]
 
-KELURAHAN_NAMES: dict[str, str] = {k.code: k.name for k in KELURAHAN}
+class _PlaceNames(Mapping[str, str]):
+    """Name of any desa/kelurahan code of the Kemendagri reference (read once, shared)."""
+
+    def __getitem__(self, code: str) -> str:
+        region = wilayah().get(code)
+        if region is None or region.level != "desa_kelurahan":
+            raise KeyError(code)
+        return region.name
+
+    def __iter__(self) -> Iterator[str]:
+        return (c for c, r in wilayah().items() if r.level == "desa_kelurahan")
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+KELURAHAN_NAMES: Mapping[str, str] = _PlaceNames()
 
 
 class OutOfScope(LookupError):
@@ -47,22 +66,23 @@ class Scope:
         return code in self.allowed
 
 
-def area_kelurahan(user: User) -> tuple[str, ...]:
-    """Every kelurahan code the user may see, in code order."""
+def area_kelurahan(user: User, regions: Sequence[str] = DEFAULT_REGION_CODES) -> tuple[str, ...]:
+    """Every desa/kelurahan code the user may see within `regions` (the publication's), in code order."""
     if user.disabled:
         return ()
+    places = desa_kelurahan_of(regions)
     if user.role == "kelurahan":
-        return tuple(k.code for k in KELURAHAN if k.code == user.area_code)
+        return tuple(k.code for k in places if k.code == user.area_code)
     if user.role == "kecamatan":
-        return tuple(k.code for k in KELURAHAN if k.kecamatan_code == user.area_code)
+        return tuple(k.code for k in places if k.kecamatan_code == user.area_code)
     if user.role == "auditor":
-        return tuple(k.code for k in KELURAHAN)
+        return tuple(k.code for k in places)
     return ()
 
 
-def scope_for(user: User, requested: str | None = None) -> Scope:
-    """The scope of one request; `requested` (a kelurahan code from the request) narrows it."""
-    allowed = area_kelurahan(user)
+def scope_for(user: User, requested: str | None = None, regions: Sequence[str] = DEFAULT_REGION_CODES) -> Scope:
+    """The scope of one request; `requested` (a desa/kelurahan code from the request) narrows it."""
+    allowed = area_kelurahan(user, regions)
     if not allowed:
         raise OutOfScope()
     if requested:

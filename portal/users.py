@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pipeline.errors import UcjError
-from pipeline.reference import KECAMATAN, KELURAHAN
+from pipeline.reference import wilayah
 from portal.db import transaction
 from portal.security import check_password_policy, hash_password
 
@@ -24,7 +24,6 @@ ROLES = ("admin", "kecamatan", "kelurahan", "auditor")
 ROLE_LABELS = {"admin": "Admin", "kecamatan": "Petugas kecamatan", "kelurahan": "Petugas kelurahan",
                "auditor": "Auditor"}
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
-_KELURAHAN_NAMES = {k.code: k.name for k in KELURAHAN}
 
 
 class UserError(UcjError):
@@ -53,14 +52,17 @@ class User:
 def area_label(code: str | None) -> str:
     """Examples:
 
-    >>> area_label("357701"), area_label("3577011001"), area_label(None)
-    ('Kec. Kartoharjo', 'Kel. Oro-oro Ombo', 'Kota Madiun')
+    >>> area_label("357701"), area_label("3577011001"), area_label("3519012009"), area_label(None)
+    ('Kec. Kartoharjo', 'Kel. Oro-oro Ombo', 'Desa Mojorejo', 'semua wilayah publikasi')
     """
     if code is None:
-        return "Kota Madiun"
-    if code in KECAMATAN:
-        return f"Kec. {KECAMATAN[code]}"
-    return f"Kel. {_KELURAHAN_NAMES.get(code, code)}"
+        return "semua wilayah publikasi"
+    region = wilayah().get(code)
+    if region is None:
+        return code
+    if region.level == "kecamatan":
+        return f"Kec. {region.name}"
+    return f"{'Desa' if code[6] == '2' else 'Kel.'} {region.name}"
 
 
 def _now() -> str:
@@ -78,12 +80,13 @@ _COLUMNS = "id, username, display_name, role, area_code, full_nik, disabled"
 def _check_area(role: str, area_code: str | None) -> None:
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}", hint=f"Use one of: {', '.join(ROLES)}")
-    if role == "kecamatan" and area_code not in KECAMATAN:
-        raise UserError("a kecamatan officer needs --area with a kecamatan code",
-                        hint=f"Use one of: {', '.join(KECAMATAN)}")
-    if role == "kelurahan" and area_code not in _KELURAHAN_NAMES:
-        raise UserError("a kelurahan officer needs --area with a 10-digit kelurahan code",
-                        hint="For example 3577011001 (Oro-oro Ombo); see pipeline/reference.py")
+    level = wilayah()[area_code].level if area_code in wilayah() else None
+    if role == "kecamatan" and level != "kecamatan":
+        raise UserError("a kecamatan officer needs --area with a 6-digit kecamatan code of the Kemendagri reference",
+                        hint="For example 357701 (Kartoharjo, Kota Madiun); see pipeline/reference/README.md")
+    if role == "kelurahan" and level != "desa_kelurahan":
+        raise UserError("a desa/kelurahan officer needs --area with a 10-digit kelurahan code (desa or kelurahan)",
+                        hint="For example 3577011001 (Oro-oro Ombo); see pipeline/reference/README.md")
     if role in ("admin", "auditor") and area_code is not None:
         raise UserError(f"the {role} role has no area", hint="Leave out --area")
 

@@ -26,9 +26,10 @@ from markupsafe import Markup
 from pipeline.config import CostConfig
 from pipeline.decisions.tracks import CANDIDATE_TRACKS, OUT_OF_SCOPE_REASONS
 from pipeline.errors import UcjError
-from pipeline.publish.charts import TRACK_COLORS, TRACK_LABELS, cost_chart, coverage_chart, desil_chart
 from pipeline.formatting import format_number, format_rupiah, format_rupiah_short, format_tanggal
-from pipeline.published.budget import budget_scenario, cost_curve
+from pipeline.publish.charts import TRACK_COLORS, TRACK_LABELS, cost_chart, coverage_chart, desil_chart
+from pipeline.published.budget import budget_scenario, cost_curve, publication_regions
+from pipeline.reference import region_name, region_title
 
 __all__ = ["write_report", "render_report_html", "ReportError", "REPORT_HTML", "REPORT_PDF"]
 
@@ -85,6 +86,37 @@ def _read_publication(folder: Path, publication_id: str | None, reference_date: 
         if not (folder / name).is_file():
             raise ReportError(f"{folder / name} not found", hint="Write the report into a complete publication")
     return _Publication(folder, publication_id, reference_date, eligibility)
+
+
+# A table and chart of one row per desa/kelurahan while it fits a page; above that, per kecamatan
+# (one kabupaten/kota: Kabupaten Madiun has 206 desa/kelurahan in 15 kecamatan), else per kabupaten/kota.
+_MAX_ROWS = 60
+_LEVELS = {10: ("Desa/Kelurahan", "Kecamatan"), 6: ("Kecamatan", "Kabupaten/Kota"), 4: ("Kabupaten/Kota", "Provinsi")}
+
+
+def _by_area(rows: list[dict[str, Any]], budget: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """Rows per desa/kelurahan summed to the level the report shows: (code length, rows with budget)."""
+    digits = 10 if len(rows) <= _MAX_ROWS else 6 if len({r["kelurahan_code"][:4] for r in rows}) == 1 else 4
+    if digits == 10:
+        return 10, [{**r, "budget": budget[r["kelurahan_code"]]} for r in rows if r["kelurahan_code"] in budget]
+    grouped: dict[str, dict[str, Any]] = {}
+    sums = ("residents", "covered", "lapsed", "uncovered", "candidates", *CANDIDATE_TRACKS)
+    for row in rows:
+        code = row["kelurahan_code"][:digits]
+        area = grouped.setdefault(code, {
+            "kelurahan_code": code, "kelurahan": region_name(code),
+            "kecamatan": region_name(code[:4] if digits == 6 else code[:2]), **dict.fromkeys(sums, 0),
+            "budget": {"covered": 0, "remaining": 0, "remaining_cost_rp": 0}})
+        for key in sums:
+            area[key] += row[key]
+        part = budget.get(row["kelurahan_code"])
+        if part is not None:
+            for key in area["budget"]:
+                area["budget"][key] += getattr(part, key)
+    for area in grouped.values():
+        whole = area["covered"] + area["candidates"]
+        area["coverage_pct"] = 100 * area["covered"] / whole if whole else 0.0
+    return digits, [grouped[c] for c in sorted(grouped)]
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -158,7 +190,12 @@ def render_report_html(publication_dir: Path, *, amount_rp: int, cost: CostConfi
     rules = {"min_age": pub.eligibility.get("min_age", 18), "max_age": pub.eligibility.get("max_age", 65),
              "max_desil": max_desil}
     kelurahan_budget = {k.code: k for k in scenario.kelurahan}
+    regions = publication_regions(pub.folder)
+    digits, areas = _by_area(data["kelurahan"], kelurahan_budget)
     context = {
+        "region_title": region_title(regions),
+        "area_label": _LEVELS[digits][0],
+        "parent_label": _LEVELS[digits][1],
         "publication_id": pub.publication_id,
         "reference_date": _long_date(pub.reference_date),
         "reference_iso": pub.reference_date.isoformat() if pub.reference_date else "",
@@ -172,16 +209,14 @@ def render_report_html(publication_dir: Path, *, amount_rp: int, cost: CostConfi
                     "cost": scenario.total_cost_rp if t == "pro_jkk_jkm" else None} for t in CANDIDATE_TRACKS],
         "out_of_scope_total": tracks.get("out_of_scope", 0),
         "out_of_scope": [(_scope_label(code, rules), n) for code, n in data["out_of_scope"]],
-        "kelurahan": [{**row, "coverage": format_number(row["coverage_pct"], 1) + "%",
-                       "budget": kelurahan_budget[row["kelurahan_code"]]}
-                      for row in data["kelurahan"] if row["kelurahan_code"] in kelurahan_budget],
+        "kelurahan": [{**row, "coverage": format_number(row["coverage_pct"], 1) + "%"} for row in areas],
         "by_desil": _desil_table(data["by_desil"]),
         "employers": data["employers"],
         "employer_known": data["employer_known"],
         "employer_track_count": tracks.get("employer_compliance", 0),
         "scenario": scenario,
         "charts": {
-            "coverage": Markup(coverage_chart(data["kelurahan"])),
+            "coverage": Markup(coverage_chart(areas)),
             "desil": Markup(desil_chart(data["by_desil"], max_desil)),
             "cost": Markup(cost_chart(curve, scenario)),
         },

@@ -1,4 +1,4 @@
-"""One XLSX per kelurahan for officers who work in Excel: Indonesian headers, header row frozen,
+"""One XLSX per desa/kelurahan for officers who work in Excel: Indonesian headers, header row frozen,
 filters on, NIK stored as text and masked to its region digits (pipeline/privacy.py), tracks in priority order.
 
 Workbooks are reproducible: the document date is fixed to the publication's reference date, so the
@@ -7,6 +7,7 @@ same data gives the same bytes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -24,7 +25,7 @@ __all__ = ["write_kelurahan_workbooks", "write_officer_workbook", "OFFICER_COLUM
 
 # (header, SQL expression over candidates k ⨝ residents r ⨝ coverage c, width, kind)
 OFFICER_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
-    ("Peringkat di kelurahan", "k.kelurahan_rank", 10, "int"),
+    ("Peringkat di desa/kelurahan", "k.kelurahan_rank", 10, "int"),
     ("Jalur", "k.track", 34, "track"),
     ("NIK", "r.nik", 19, "nik"),
     ("Nama", "r.nama", 28, "text"),
@@ -45,9 +46,16 @@ OFFICER_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
 )
 
 
+def _file_part(name: str) -> str:
+    """A place name as part of a file name: spaces become '_', anything but letters, digits, '-', '.'
+    and '_' is dropped ("Lubuk Pakam I,II" -> "Lubuk_Pakam_III")."""
+    return re.sub(r"[^A-Za-z0-9._-]", "", name.replace(" ", "_")) or "_"
+
+
 def write_kelurahan_workbooks(con: duckdb.DuckDBPyConnection, folder: Path, *, created: datetime,
                               nik_visible_digits: int) -> dict[str, int]:
-    """Write one workbook per kelurahan (all 27, even when a list is empty); return rows per file."""
+    """Write one workbook per desa/kelurahan of the chosen regions (`ref_kelurahan`, even when a list is
+    empty), in `<kabupaten/kota>/<kecamatan>/` folders; return rows per file (paths relative to `folder`)."""
     check_visible_digits(nik_visible_digits)  # before anything is written
     folder.mkdir(parents=True, exist_ok=True)
     order = " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(CANDIDATE_TRACKS))
@@ -60,13 +68,19 @@ def write_kelurahan_workbooks(con: duckdb.DuckDBPyConnection, folder: Path, *, c
     by_code: dict[str, list[tuple]] = {}
     for row in rows:
         by_code.setdefault(row[0], []).append(row[1:])
-    kelurahan = con.execute("SELECT code, name, kecamatan FROM ref_kelurahan ORDER BY code").fetchall()
+    places = con.execute("SELECT code, name, kind, kecamatan_code, kecamatan, kabupaten_code, kabupaten "
+                         "FROM ref_kelurahan ORDER BY code").fetchall()
     written: dict[str, int] = {}
-    for code, name, kecamatan in kelurahan:
-        file_name = f"{code}-{name.replace(' ', '_')}.xlsx"
-        write_officer_workbook(folder / file_name, f"{name}, Kec. {kecamatan}", by_code.get(code, []),
-                               created=created, nik_text=lambda nik: mask_nik(nik, nik_visible_digits))
-        written[file_name] = len(by_code.get(code, []))
+    for code, name, kind, kec_code, kecamatan, kab_code, kabupaten in places:
+        # a folder per kabupaten/kota and kecamatan: a province has 8,494 desa/kelurahan
+        relative = (f"{kab_code}-{_file_part(kabupaten)}/{kec_code}-{_file_part(kecamatan)}/"
+                    f"{code}-{_file_part(name)}.xlsx")
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        label = "Desa" if kind == "desa" else "Kel."
+        write_officer_workbook(folder / relative, f"{label} {name}, Kec. {kecamatan}, {kabupaten}",
+                               by_code.get(code, []), created=created,
+                               nik_text=lambda nik: mask_nik(nik, nik_visible_digits))
+        written[relative] = len(by_code.get(code, []))
         if len(written) == 1:
             pause_point("workbooks")  # the kill test's handle (pipeline/pause.py): one written, more to come
     return written

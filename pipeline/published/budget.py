@@ -24,9 +24,9 @@ from typing import Any
 
 import duckdb
 
-from pipeline.config import CostConfig
+from pipeline.config import CostConfig, config_from_dict
 from pipeline.errors import UcjError
-from pipeline.reference import KELURAHAN
+from pipeline.reference import DEFAULT_REGION_CODES, desa_kelurahan_of
 
 __all__ = [
     "KelurahanBudget",
@@ -112,7 +112,17 @@ def publication_cost(publication_dir: Path) -> CostConfig:
         return CostConfig()
     values = json.loads(path.read_text(encoding="utf-8")).get("cost", {})
     known = {k: v for k, v in values.items() if k in CostConfig.__dataclass_fields__}
-    return CostConfig(**known)
+    return config_from_dict({"cost": known}, str(path)).cost
+
+
+def publication_regions(publication_dir: Path) -> tuple[str, ...]:
+    """The region codes a publication covers ([region] codes of its config.resolved.json; Kota Madiun for
+    publications made before regions were a setting)."""
+    path = Path(publication_dir) / "config.resolved.json"
+    if not path.is_file():
+        return DEFAULT_REGION_CODES
+    codes = json.loads(path.read_text(encoding="utf-8")).get("region", {}).get("codes")
+    return tuple(codes) if codes else DEFAULT_REGION_CODES
 
 
 _PER_KELURAHAN = """
@@ -137,15 +147,16 @@ def budget_scenario(publication_dir: Path, *, amount_rp: int, cost: CostConfig) 
         rows = con.execute(_PER_KELURAHAN, {"path": _candidates_file(publication_dir), "track": _TRACK,
                                             "yearly": yearly, "amount": amount_rp}).fetchall()
     counts = {code: (int(n), int(covered)) for code, n, covered in rows}
-    unknown = set(counts) - {k.code for k in KELURAHAN}
+    places = desa_kelurahan_of(publication_regions(publication_dir))
+    unknown = set(counts) - {k.code for k in places}
     if unknown:
-        raise UcjError(f"candidates.parquet has {len(unknown)} kelurahan codes outside Kota Madiun",
+        raise UcjError(f"candidates.parquet has {len(unknown)} desa/kelurahan codes outside the publication's regions",
                        hint="The publication does not come from this pipeline's cleaning")
     per_kelurahan = tuple(
         KelurahanBudget(code=k.code, name=k.name, kecamatan=k.kecamatan, candidates=n, covered=covered,
                         remaining=n - covered, yearly_cost_rp=n * yearly, covered_cost_rp=covered * yearly,
                         remaining_cost_rp=(n - covered) * yearly)
-        for k in KELURAHAN
+        for k in places
         for n, covered in [counts.get(k.code, (0, 0))]
     )
     candidates = sum(k.candidates for k in per_kelurahan)

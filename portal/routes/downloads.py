@@ -40,8 +40,9 @@ def download_workbook(name: str, user: ListUser, scope: ScopeDep, publication: P
     if workbook is None:
         raise HTTPException(status_code=404)
     audit.record(db, actor=user.username, role=user.role, action="download", publication_id=publication.publication_id,
-                 detail={"format": "xlsx", "file": f"kelurahan/{workbook.name}", "kelurahan": [workbook.kelurahan_code],
+                 detail={"format": "xlsx", "file": f"kelurahan/{workbook.relative}",
+                         "kelurahan": [workbook.kelurahan_code],
                          "published": True, "full_nik": False, "sha256": workbook.sha256},
                  row_count=workbook.rows, client_ip=ip)
-    return FileResponse(publication.folder / "kelurahan" / workbook.name, media_type=FORMATS["xlsx"],
+    return FileResponse(publication.folder / "kelurahan" / workbook.relative, media_type=FORMATS["xlsx"],
                         filename=workbook.name)

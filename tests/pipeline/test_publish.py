@@ -112,10 +112,13 @@ def test_officer_workbook_is_filterable_text_and_masked(engine: duckdb.DuckDBPyC
     folder = _publish(engine, tmp_path / "published", "x")
     expected = dict(engine.execute("""SELECT r.kelurahan_code, count(*) FROM candidates JOIN residents r
                                       USING (resident_id) GROUP BY 1""").fetchall())
-    for path in sorted((folder / "kelurahan").glob("*.xlsx")):
+    paths = sorted((folder / "kelurahan").rglob("*.xlsx"))  # <kabupaten/kota>/<kecamatan>/<code>-<name>.xlsx
+    assert paths[0].relative_to(folder / "kelurahan").parts[:2] == ("3577-Kota_Madiun", "357701-Kartoharjo")
+    assert len(paths) == 27
+    for path in paths:
         sheet = openpyxl.load_workbook(path).active
         header = [c.value for c in sheet[1]]
-        assert header[:4] == ["Peringkat di kelurahan", "Jalur", "NIK", "Nama"]
+        assert header[:4] == ["Peringkat di desa/kelurahan", "Jalur", "NIK", "Nama"]
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref is not None
         rows = list(sheet.iter_rows(min_row=2, values_only=True))

@@ -88,7 +88,7 @@ def test_html_carries_the_headline_numbers(report: tuple[Path, Path], expected: 
 def test_html_has_three_charts_and_the_kelurahan_table(report: tuple[Path, Path]) -> None:
     html = report[0].read_text(encoding="utf-8")
     assert html.count("<svg") == 3
-    for heading in ("Cakupan per kelurahan", "Pekerja sasaran menurut jalur dan desil",
+    for heading in ("Cakupan per desa/kelurahan", "Pekerja sasaran menurut jalur dan desil",
                     "Kurva biaya Pro JKK-JKM dan anggaran APBD"):
         assert f"<h2>{heading}</h2>" in html
     assert html.count("<td>Oro-oro Ombo</td>") == 1 and html.count("<td>Nambangan Kidul</td>") == 1

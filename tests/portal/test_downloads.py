@@ -90,17 +90,19 @@ def test_full_nik_only_for_accounts_that_have_it(client: TestClient, candidates_
 
 def test_the_publications_own_workbook_is_served_as_published(client: TestClient, settings: PortalSettings) -> None:
     manifest = json.loads((settings.publications / LATEST_ID / "manifest.json").read_text())
-    name = next(k.split("/")[1] for k in manifest["outputs"] if k.startswith(f"kelurahan/{KEL_A}-"))
+    file = next(k for k in manifest["outputs"]
+                if k.startswith("kelurahan/") and k.split("/")[-1].startswith(f"{KEL_A}-"))
+    name = file.split("/")[-1]  # kelurahan/<kabupaten/kota>/<kecamatan>/<name>
     html = logged_in(client, "kel_a").get("/daftar").text
     assert f'href="/daftar/berkas/{name}"' in html
     assert "/daftar/berkas/" + KEL_B not in html
     response = client.get(f"/daftar/berkas/{name}")
     assert response.status_code == 200
-    assert hashlib.sha256(response.content).hexdigest() == manifest["outputs"][f"kelurahan/{name}"]["sha256"]
+    assert hashlib.sha256(response.content).hexdigest() == manifest["outputs"][file]["sha256"]
     assert response.headers["content-disposition"].startswith("attachment;")
     download = audit_rows(settings, "download")[-1]
-    assert download["detail"]["file"] == f"kelurahan/{name}" and download["detail"]["published"] is True
-    assert download["row_count"] == manifest["outputs"][f"kelurahan/{name}"]["rows"]
+    assert download["detail"]["file"] == file and download["detail"]["published"] is True
+    assert download["row_count"] == manifest["outputs"][file]["rows"]
 
 
 def test_every_download_is_audited(client: TestClient, settings: PortalSettings) -> None:
