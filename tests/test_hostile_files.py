@@ -394,6 +394,23 @@ def test_names_that_are_not_names_are_rejected_with_reasons(con, register: Regis
     assert "formula" in reasons["name_formula"] and "32,767" in reasons["name_too_long"]
 
 
+def test_workbook_names_that_are_formulas_or_cut_cells_are_rejected(con, register: Register, small_city, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()  # openpyxl writes a formula without its computed value, as some tools do
+    sheet = book.active
+    sheet.append(register.header)
+    for row in register.rows[:50]:
+        sheet.append(row)
+    sheet.cell(row=2, column=NAME + 1).value = "=1+1"
+    sheet.cell(row=3, column=NAME + 1).value = "B" * 32_767  # a cell cut at the spreadsheet limit
+    path = tmp_path / "dtsen_rumus.xlsx"
+    book.save(path)
+    run = ingest(con, [path], [small_city.members[1]])
+    assert [(r[1], r[2]) for r in run.rejects() if r[1] <= 3] == [(2, "name_formula"), (3, "name_too_long")]
+    assert all(r.balanced for r in reconciliation(con))
+
+
 def test_member_with_a_placeholder_name_is_matched_on_nik_only(con, small_city, tmp_path):
     header, rows = _members_rows(small_city)
     rows[0][2] = "N/A"

@@ -370,8 +370,52 @@ def workbook_sheets(source: SourceFile) -> list[tuple[str, bool]]:
     return sheets
 
 
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def _uncached_formulas(source: SourceFile, sheet_index: int) -> dict[int, list[tuple[int, str]]]:
+    """row -> [(column, formula)] of the formula cells that carry no computed value (a tool wrote the
+    formula without calculating it). Such a cell is read as its formula ("=1+1"), so that it is
+    rejected as a formula instead of passing for an empty cell."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        with zipfile.ZipFile(source.path) as z:
+            sheets = ET.fromstring(z.read("xl/workbook.xml")).find(f"{main}sheets")
+            rid = list(sheets)[sheet_index].get(rel)
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+            name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            data = z.read(name)
+    except Exception:  # not a zipped workbook (.xls) or an unusual layout: calamine's reading stands
+        return {}
+    if b"<f" not in data:
+        return {}
+    found: dict[int, list[tuple[int, str]]] = {}
+    for _, cell in ET.iterparse(io.BytesIO(data)):
+        if cell.tag != f"{main}c":
+            continue
+        formula, value = cell.find(f"{main}f"), cell.find(f"{main}v")
+        if formula is not None and formula.text and (value is None or not value.text):
+            ref = re.fullmatch(r"([A-Z]+)([0-9]+)", cell.get("r", ""))
+            if ref:
+                found.setdefault(int(ref.group(2)), []).append((_column_index(ref.group(1)), "=" + formula.text))
+        cell.clear()
+    return found
+
+
 def _xlsx_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
     workbook = _open_workbook(source)
+    names = workbook.sheet_names
+    formulas = _uncached_formulas(source, names.index(source.sheet) if source.sheet in names else 0)
     try:
         sheet = workbook.get_sheet_by_index(0) if source.sheet is None else workbook.get_sheet_by_name(source.sheet)
         rows = sheet.iter_rows()
@@ -387,7 +431,11 @@ def _xlsx_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
             raise InputFileError(f"the spreadsheet is damaged after this row ({type(exc).__name__})",
                                  file=source.name, row=number) from None
         number += 1  # calamine yields from row 1, even when empty
-        yield number, [cell_text(v) for v in row]
+        cells = [cell_text(v) for v in row]
+        for c, formula in formulas.get(number, ()):
+            if c < len(cells) and cells[c] == "":
+                cells[c] = formula
+        yield number, cells
 
 
 def _parquet_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:

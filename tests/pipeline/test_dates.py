@@ -132,3 +132,32 @@ def test_sql_agrees_with_parse_date(duck: duckdb.DuckDBPyConnection, texts: list
 def test_parse_date_never_raises_and_stays_in_range(text: str | None) -> None:
     parsed = parse_date(text)
     assert parsed is None or date(1900, 1, 1) <= parsed <= date(2100, 12, 31)
+
+
+# Plausible birth dates at a reference date: not in the future, at most MAX_AGE_YEARS back.
+REF = date(2026, 1, 1)
+BIRTHS = [
+    ("the reference date itself", date(2026, 1, 1), date(2026, 1, 1)),
+    ("one day in the future", date(2026, 1, 2), None),
+    ("far future (2099)", date(2099, 1, 1), None),
+    ("1900-01-01, a placeholder", date(1900, 1, 1), None),
+    ("exactly 115 years back", date(1911, 1, 1), None),
+    ("a day younger than 115 years", date(1911, 1, 2), date(1911, 1, 2)),
+    ("an ordinary birth date", MAY3, MAY3),
+]
+
+
+@pytest.mark.parametrize(("birth", "expected"), [b[1:] for b in BIRTHS], ids=[b[0] for b in BIRTHS])
+def test_plausible_birth_date(con: duckdb.DuckDBPyConnection, birth: date, expected: date | None) -> None:
+    from pipeline.normalise.dates import plausible_birth_date, plausible_birth_sql
+
+    assert plausible_birth_date(birth, REF) == expected
+    sql = f"SELECT {plausible_birth_sql('b', REF)} FROM (SELECT ?::DATE AS b)"
+    assert con.execute(sql, [birth]).fetchone()[0] == expected
+
+
+def test_plausible_birth_date_on_a_leap_day_reference() -> None:
+    from pipeline.normalise.dates import plausible_birth_date
+
+    assert plausible_birth_date(date(1909, 3, 1), date(2024, 2, 29)) == date(1909, 3, 1)
+    assert plausible_birth_date(date(1909, 2, 28), date(2024, 2, 29)) is None

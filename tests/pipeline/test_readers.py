@@ -203,3 +203,29 @@ CELLS = [
 @pytest.mark.parametrize(("value", "text"), CELLS, ids=[repr(c[0]) for c in CELLS])
 def test_cell_text(value: object, text: str) -> None:
     assert cell_text(value) == text
+
+
+# The encoding is decided on the whole file's evidence (issue 11).
+
+def test_utf8_with_one_latin1_byte_stays_utf8() -> None:
+    data = ("NIK;NAMA\r\n" + "".join(f"35770143059{i:05d};RENÉ {i}\r\n" for i in range(20))).encode("utf-8")
+    data = data.replace("RENÉ 7".encode(), "RENÉ 7".encode("latin-1"))
+    text, encoding = decode_text(data, "x.csv")
+    assert encoding == "utf-8 (1 undecodable byte sequence; their rows rejected)"
+    assert text.count("RENÉ") == 19 and text.count("\ufffd") == 1 and "Ã" not in text
+
+
+def test_windows_1252_behind_a_utf8_bom() -> None:
+    text, encoding = decode_text(b"\xef\xbb\xbfNIK;NAMA\r\n1;MA\x92RUF REN\xc9\r\n", "x.csv")
+    assert (text, encoding) == ("NIK;NAMA\r\n1;MA\u2019RUF REN\u00c9\r\n", "cp1252")
+
+
+def test_undecodable_byte_behind_a_bom_is_named() -> None:
+    with pytest.raises(InputFileError, match=r"x\.csv, row 3: .*\(byte 0x8d\)"):
+        decode_text(b"\xef\xbb\xbfNIK;NAMA\r\n1;A\x92\r\n2;B\x8d\r\n", "x.csv")
+
+
+def test_mostly_windows_1252_is_windows_1252() -> None:
+    data = "NIK;NAMA\r\n1;MA\u2019RUF\r\n2;RENÉ\r\n".encode("cp1252") + "3;JOSÉ\r\n".encode()
+    text, encoding = decode_text(data + "4;MA\u2019RUF\r\n".encode("cp1252"), "x.csv")
+    assert encoding == "cp1252" and "MA\u2019RUF" in text
