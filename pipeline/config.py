@@ -103,6 +103,16 @@ class LinkingConfig:
     non-matches look like (more is slower and, beyond ~10,000, no better)."""
     seed: int = 42
     """Seed of the random sample for u-probabilities (keeps outputs deterministic)."""
+    nik_date_floor_probability: float = 0.95
+    """Probability (0-1) a pair keeps, at least, when its 16-digit NIK agrees exactly and its birth date
+    agrees (or the export states none), however different the names look: a name alone cannot veto
+    it. Only a better candidate lowers it (a resident whose name agrees and whose NIK is one typo away)."""
+    other_region_max_probability: float = 0.5
+    """Highest probability (0-1) a pair may have when the export states a valid NIK of another regency
+    that is not within one typo of the resident's: someone else's identity, so review at most."""
+    model_file: str = ""
+    """A `model.json` of an earlier publication to reuse instead of training (`ucj run --model`);
+    empty = estimate the weights from this run's data."""
     model_file: str = ""
     """A `model.json` of an earlier publication to reuse instead of training (`ucj run --model`);
     empty = estimate the weights from this run's data."""

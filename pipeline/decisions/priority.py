@@ -63,13 +63,17 @@ WITH children AS (
     WHERE shdk_code = 4 AND no_kk IS NOT NULL
       AND {age_sql('birth_date', '$ref')} BETWEEN $school_age_min AND $school_age_max
     GROUP BY no_kk
+), verify AS (  -- a review pair or a weak name-only match: the KPJ an officer settles with one call
+    SELECT resident_id, string_agg(kpj, ', ' ORDER BY kpj) AS verify_kpj FROM verification_hints GROUP BY 1
 ), base AS (
     SELECT r.resident_id, r.nik, r.kelurahan_code, r.desil, r.work_risk, r.shdk_code, r.occupation,
         t.track, t.track_reason, t.age, t.employer_npp, t.employer_name,
-        CASE WHEN r.shdk_code IN (1, 2, 3) THEN coalesce(ch.school_children, 0) ELSE 0 END AS school_children
+        CASE WHEN r.shdk_code IN (1, 2, 3) THEN coalesce(ch.school_children, 0) ELSE 0 END AS school_children,
+        v.verify_kpj
     FROM residents r
     JOIN tracks t USING (resident_id)
     LEFT JOIN children ch ON ch.no_kk = r.no_kk
+    LEFT JOIN verify v ON v.resident_id = r.resident_id
     WHERE list_contains($tracks, t.track)
 ), parts AS (
     SELECT *,
@@ -92,7 +96,8 @@ SELECT resident_id, track, track_reason, age, priority_score, desil_points, risk
     CASE WHEN track = 'pro_jkk_jkm'  -- the kabupaten/kota's own rate ([cost.regions]), else the default row
          THEN coalesce($region_yearly[list_position($region_codes, substr(kelurahan_code, 1, 4))], $yearly_cost)
          ELSE 0 END AS yearly_cost_rp,
-    employer_npp, employer_name,
+    employer_npp, employer_name, verify_kpj,
+    CASE WHEN verify_kpj IS NOT NULL THEN 'perlu verifikasi: cek KPJ ' || verify_kpj END AS verification,
     CASE WHEN employer_npp IS NOT NULL OR employer_name IS NOT NULL
          THEN count(*) OVER (PARTITION BY track, employer_npp, employer_name) END AS employer_workers
 FROM scored
@@ -105,6 +110,9 @@ def build_candidates(con: duckdb.DuckDBPyConnection, priority: PriorityConfig, c
     """(Re)create `candidates` (one row per resident in a candidate track of `tracks`); return counts
     per track."""
     p = priority
+    # Written by linking; absent when candidates are built from hand-made tables.
+    con.execute("CREATE TABLE IF NOT EXISTS verification_hints (resident_id INTEGER, kpj VARCHAR, reason VARCHAR, "
+                "probability DOUBLE)")
     con.execute(_SQL, {
         "ref": reference_date,
         "tracks": list(CANDIDATE_TRACKS),

@@ -45,7 +45,8 @@ REJECT_REASONS: dict[str, tuple[str | None, str]] = {
                              "NIKs rounded to the same number also collide: export the NIK column as text)"),
     "kpj_missing": ("kpj", "KPJ (participant number) is empty or not a number"),
     "status_unknown": ("status", "status is neither active nor non-active (see [ingest] status values)"),
-    "no_identity": ("nik", "neither a usable NIK nor a name with a birth date to link on"),
+    "no_identity": ("nik", "neither a usable NIK nor a full name (two words or more) or a name with a birth "
+                            "date to link on"),
     "duplicate_kpj": ("kpj", "KPJ appears again in a later row or export, which is kept"),
 }
 
@@ -217,7 +218,7 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_dat
         WHEN kpj_clean IS NULL THEN 'kpj_missing'
         WHEN status_clean IS NULL THEN 'status_unknown'
         WHEN (name_key = '' AND nik IS NULL)
-          OR (nik IS NULL AND nik15 IS NULL AND birth_date IS NULL) THEN 'no_identity'
+          OR (nik IS NULL AND nik15 IS NULL AND birth_date IS NULL AND NOT contains(name_key, ' ')) THEN 'no_identity'
     END"""
     # The same KPJ in two rows: the row of the last file (exports sort by date in their names) wins.
     _judge(con, "members_parsed", "members_judged", base,

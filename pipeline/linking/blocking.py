@@ -31,6 +31,10 @@ class BlockingRule:
     scope: str = "all"  # "all" memberships, the "open" ones only, or a "sample" of all (for training)
 
 
+# Residents sharing a name beyond which a name-only row is not compared with them (review would be
+# all an officer could do, and the pairs would grow with the square of the city).
+NAME_ONLY_MAX_CARRIERS = 5
+
 _DOB_KEYS = """
     SELECT member_id, birth_date AS d FROM {members} WHERE birth_date IS NOT NULL
     UNION SELECT member_id, nik_birth_date FROM {members} WHERE nik_birth_date IS NOT NULL
@@ -50,12 +54,14 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "birth_date", "tanggal lahir sama (termasuk tanggal dari NIK, atau hari dan bulan tertukar) dan nama mirip",
         # Everyone born that day would grow with the square of the city: an open membership only
-        # meets those whose name shares a word with its own or is close to it.
+        # meets those whose name shares a word with its own, is close to it, or holds it (a nickname).
         f"""WITH d AS ({_DOB_KEYS})
         SELECT DISTINCT d.member_id, r.resident_id FROM d JOIN residents r ON r.birth_date = d.d
         JOIN {{members}} m ON m.member_id = d.member_id
         WHERE list_has_any(string_split(m.name_sorted, ' '), string_split(r.name_sorted, ' '))
-           OR jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.75""",
+           OR jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.75
+           OR (NOT contains(m.name_sorted, ' ') AND length(m.name_sorted) >= 3
+               AND contains(r.name_sorted, m.name_sorted))""",
         scope="open",
     ),
     BlockingRule(
@@ -98,6 +104,18 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         SELECT DISTINCT y.member_id, r.resident_id FROM y
         JOIN residents r ON r.name_sorted = y.name_sorted AND year(r.birth_date) = year(y.d)
         WHERE month(r.birth_date) = month(y.d) OR day(r.birth_date) = day(y.d)""",
+        scope="open",
+    ),
+    BlockingRule(
+        "name_only", "nama lengkap sama (tanpa NIK dan tanggal lahir), nama yang jarang di register",
+        # Rows with neither a NIK nor a birth date: only the full name (two words or more) is left. A
+        # name many residents carry is no evidence, and pairing it with all of them would grow with
+        # the square of the city, so only names at most NAME_ONLY_MAX_CARRIERS residents carry.
+        f"""WITH rare AS (SELECT name_sorted FROM residents GROUP BY 1 HAVING count(*) <= {NAME_ONLY_MAX_CARRIERS})
+        SELECT m.member_id, r.resident_id FROM {{members}} m
+        JOIN rare USING (name_sorted) JOIN residents r ON r.name_sorted = m.name_sorted
+        WHERE m.nik IS NULL AND m.nik15 IS NULL AND m.birth_date IS NULL AND m.nik_birth_date IS NULL
+          AND contains(m.name_sorted, ' ')""",
         scope="open",
     ),
     BlockingRule(

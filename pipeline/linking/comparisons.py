@@ -10,7 +10,9 @@ whose u is conditional on that agreement (`pipeline.linking.model`).
 
 `levels_sql` compiles everything into one SELECT giving, per pair, the level index of every
 comparison (`g_<name>`, -1 for null), the EM anchors, and the name frequencies the term-frequency
-adjustment needs. RapidFuzz's token-set ratio runs inside DuckDB as a vectorised (Arrow) function.
+adjustment needs. RapidFuzz's token-set ratio and the initials test of `pipeline.normalise.names` run
+inside DuckDB as vectorised (Arrow) functions, Monge-Elkan over Jaro-Winkler as list lambdas; a CASE
+evaluates them only for the pairs no earlier level took.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import duckdb
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
-__all__ = ["Level", "Comparison", "Given", "COMPARISONS", "ANCHORS", "levels_sql", "prepare_link_tables",
-           "register_functions"]
+from pipeline.normalise.names import initials_agree
+
+__all__ = ["Level", "Comparison", "Given", "COMPARISONS", "ANCHORS", "PAIR_FLAGS", "levels_sql", "monge_elkan_sql",
+           "prepare_link_tables", "register_functions"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,30 @@ class Comparison:
     given: Given | None = None
 
 
+# Monge-Elkan score from which every word of the shorter name counts as found in the longer (one
+# typo in a word of five letters or more keeps Jaro-Winkler above it).
+WORDS_SIMILAR = 0.88
+
 _M_TOKENS = "m.name_tokens"
 _R_TOKENS = "r.name_tokens"
+_NICKNAME = ("(NOT contains({a}.name_sorted, ' ') AND length({a}.name_sorted) >= 3 "
+             "AND contains({b}.name_sorted, {a}.name_sorted))")
+_HAS_INITIAL = "regexp_matches({}.name_sorted, '(^| )[A-Z]( |$)')"
+
+
+def _monge_elkan_directed(short: str, long: str) -> str:
+    word = ("CASE WHEN (length(tok) = 1 AND starts_with(oth, tok)) OR (length(oth) = 1 AND starts_with(tok, oth)) "
+            "THEN 1.0 ELSE jaro_winkler_similarity(tok, oth) END")
+    return f"list_avg(list_transform({short}, lambda tok: list_max(list_transform({long}, lambda oth: {word}))))"
+
+
+def monge_elkan_sql(a: str, b: str) -> str:
+    """`pipeline.normalise.names.monge_elkan` over two token lists, in SQL: DuckDB's Jaro-Winkler is
+    RapidFuzz's to the last bit, and nested list lambdas run vectorised on every core where a Python
+    function would score one pair at a time (a third of a second per 100,000 pairs against several)."""
+    return (f"CASE WHEN len({a}) < len({b}) THEN {_monge_elkan_directed(a, b)} "
+            f"WHEN len({a}) > len({b}) THEN {_monge_elkan_directed(b, a)} "
+            f"ELSE greatest({_monge_elkan_directed(a, b)}, {_monge_elkan_directed(b, a)}) END")
 
 # Computed once per pair before the levels, which refer to them by name: the costly string
 # functions then run only where a cheap feature says they can matter.
@@ -84,7 +110,10 @@ NIK = Comparison(
               "m.nik_prefix IS NOT NULL AND m.nik_prefix = CAST((CAST(r.nik AS BIGINT) "
               "+ 5 * CAST(10 ** (15 - length(m.nik_prefix)) AS BIGINT)) "
               "// CAST(10 ** (16 - length(m.nik_prefix)) AS BIGINT) AS VARCHAR)"),
-        Level("different", "berbeda", "TRUE"),
+        Level("different", "berbeda", "m.nik IS NULL OR m.nik_status <> 'valid' OR left(m.nik, 4) = left(r.nik, 4)"),
+        # A valid NIK of another regency is someone else's: a namesake born the same day elsewhere.
+        # Last, so no agreement level is floored at its (strongly negative) weight.
+        Level("other_region", "berbeda, NIK dari kabupaten/kota lain", "TRUE"),
     ),
     given=Given("birth_date", ("exact", "nik_date"), "same_birth_date", "tanggal lahir sama"),
 )
@@ -102,9 +131,21 @@ NAME = Comparison(
         Level("subset", "satu nama (dua kata atau lebih) termuat dalam nama yang lain",
               f"name_common AND least(len({_M_TOKENS}), len({_R_TOKENS})) >= 2 AND "
               f"(list_has_all({_M_TOKENS}, {_R_TOKENS}) OR list_has_all({_R_TOKENS}, {_M_TOKENS}))", True),
+        # "A. ROZAK" / "ABDUL ROZAK", "SRI W. LESTARI" / "SRI WAHYUNI LESTARI".
+        Level("initials", "ditulis dengan inisial (huruf pertama kata nama yang lain)",
+              f"({_HAS_INITIAL.format('m')} OR {_HAS_INITIAL.format('r')}) "
+              "AND initials_agree(m.name_sorted, r.name_sorted)", True),
         Level("one_word", "satu kata nama termuat dalam nama yang lain",
               f"name_common AND (list_has_all({_M_TOKENS}, {_R_TOKENS}) OR list_has_all({_R_TOKENS}, {_M_TOKENS}))",
               True),
+        # A one-word name found inside a word of the other: Javanese nicknames keep the last
+        # syllables ("YUNI" for WAHYUNI, "BOWO" for WIBOWO, "TOSO" for SANTOSO).
+        Level("nickname", "nama panggilan: termuat di dalam kata nama yang lain",
+              f"{_NICKNAME.format(a='m', b='r')} OR {_NICKNAME.format(a='r', b='m')}", True),
+        # Each word of the shorter name close to a word of the longer: dropped or added words with
+        # typos ("NDAH PUTRI" / "INDAH", "RIMA" / "RISMA KURNIAWATI").
+        Level("words_similar", "setiap kata nama yang lebih pendek mirip dengan kata nama yang lain",
+              f"{monge_elkan_sql(_M_TOKENS, _R_TOKENS)} >= {WORDS_SIMILAR}", True),
         Level("similar", "mirip",
               "name_jw >= 0.85 OR (name_common AND rf_token_set_ratio(m.name_key, r.name_key) >= 85)", True),
         Level("different", "berbeda", "TRUE"),
@@ -140,16 +181,32 @@ ANCHORS: dict[str, str] = {
 }
 
 
+# Pair facts the model reads besides the levels. The NIK holds the birth date: the same 16 digits with a
+# birth date that agrees (or none stated) is the strongest evidence these files hold
+# (`pipeline.linking.model`: a name comparison alone cannot veto it).
+PAIR_FLAGS: dict[str, str] = {
+    "nik_date_agree": "m.nik = r.nik AND (m.birth_date IS NULL OR m.birth_date = r.birth_date "
+                      "OR m.birth_date = r.nik_birth_date)",
+}
+
+
 def _token_set_ratio(left: pa.Array, right: pa.Array) -> pa.Array:
     scores = process.cpdist(left.to_pylist(), right.to_pylist(), scorer=fuzz.token_set_ratio, workers=-1)
     return pa.array(scores, type=pa.float64())
 
 
+def _initials_agree(left: pa.Array, right: pa.Array) -> pa.Array:
+    return pa.array([initials_agree(a or "", b or "") for a, b in zip(left.to_pylist(), right.to_pylist(),
+                                                                       strict=True)], type=pa.bool_())
+
+
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Register the RapidFuzz scorers used by the levels (idempotent per connection)."""
-    with contextlib.suppress(duckdb.CatalogException, duckdb.NotImplementedException):  # already registered
-        con.create_function("rf_token_set_ratio", _token_set_ratio, ["VARCHAR", "VARCHAR"], "DOUBLE",
-                            type="arrow", null_handling="special", side_effects=False)
+    for name, function, result in (("rf_token_set_ratio", _token_set_ratio, "DOUBLE"),
+                                   ("initials_agree", _initials_agree, "BOOLEAN")):
+        with contextlib.suppress(duckdb.CatalogException, duckdb.NotImplementedException):  # already registered
+            con.create_function(name, function, ["VARCHAR", "VARCHAR"], result,
+                                type="arrow", null_handling="special", side_effects=False)
 
 
 def _level_case(comparison: Comparison) -> str:
@@ -164,7 +221,8 @@ def prepare_link_tables(con: duckdb.DuckDBPyConnection) -> None:
         SELECT name_sorted, count(*) / (SELECT count(*) FROM residents) AS tf FROM residents GROUP BY 1""")
     floor = "(SELECT 1.0 / count(*) FROM residents)"
     for target, source, key, extra in (
-        ("link_members", "memberships", "member_id", "x.nik, x.nik15, x.nik_prefix, x.nik_birth_date"),
+        ("link_members", "memberships", "member_id",
+         "x.nik, x.nik_status, x.nik15, x.nik_prefix, x.nik_birth_date"),
         ("link_residents", "residents", "resident_id",
          "x.nik, x.no_kk, x.nik_birth_date, CAST((CAST(x.nik AS BIGINT) + 5) // 10 AS VARCHAR) AS nik15_rounded"),
     ):
@@ -177,7 +235,8 @@ def prepare_link_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def levels_sql(pairs_table: str, comparisons: tuple[Comparison, ...] = COMPARISONS) -> str:
-    """SELECT member_id, resident_id, g_<comparison>..., anchor_<name>..., name_tf, name_tf_shorter.
+    """SELECT member_id, resident_id, g_<comparison>..., anchor_<name>..., <PAIR_FLAGS>..., name_tf,
+    name_tf_shorter.
 
     `name_tf` is the share of residents carrying the resident's name; `name_tf_shorter` that of the
     shorter of the two names (for the subset levels). Needs `prepare_link_tables`.
@@ -185,11 +244,13 @@ def levels_sql(pairs_table: str, comparisons: tuple[Comparison, ...] = COMPARISO
     features = ",\n        ".join(f"{sql} AS {name}" for name, sql in PAIR_FEATURES.items())
     gammas = ",\n        ".join(f"{_level_case(c)}::TINYINT AS g_{c.name}" for c in comparisons)
     anchors = ",\n        ".join(f"coalesce({sql}, FALSE) AS anchor_{name}" for name, sql in ANCHORS.items())
+    flags = ",\n        ".join(f"coalesce({sql}, FALSE) AS {name}" for name, sql in PAIR_FLAGS.items())
     return f"""
     SELECT p.member_id, p.resident_id,
         {features},
         {gammas},
         {anchors},
+        {flags},
         CASE WHEN length(m.name_sorted) < length(r.name_sorted) THEN m.name_tf ELSE r.name_tf END
             AS name_tf_shorter,
         r.name_tf

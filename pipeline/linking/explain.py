@@ -8,7 +8,8 @@ diseragamkan) (+8,1, nama umum -2,0); tanggal lahir: sama (+14,5). Ditemukan lew
 from __future__ import annotations
 
 from pipeline.linking.blocking import BLOCKING_RULES
-from pipeline.linking.comparisons import COMPARISONS, Comparison
+from pipeline.linking.comparisons import COMPARISONS, NAME, Comparison
+from pipeline.linking.model import STRONG_NAME_LEVELS
 
 __all__ = ["explanation_sql", "level_label_sql"]
 
@@ -46,5 +47,10 @@ def explanation_sql() -> str:
                 "ELSE 'Perlu diperiksa' END ELSE 'Tidak ditautkan' END")
     parts = " || '; ' || ".join(_part(c) for c in COMPARISONS)
     rules = " ".join(f"WHEN {_quote(r.name)} THEN {_quote(r.description)}" for r in BLOCKING_RULES)
-    return (f"{decision} || ', peluang ' || replace(printf('%.1f', 100 * probability), '.', ',') || '%. ' "
-            f"|| {parts} || '. Ditemukan lewat: ' || CASE rule {rules} ELSE rule END || '.'")
+    strong = ", ".join(str(i) for i, lvl in enumerate(NAME.levels) if lvl.label in STRONG_NAME_LEVELS)
+    floor = (f"CASE WHEN floor_bits > 0 THEN '. NIK dan tanggal lahir sama: perbedaan nama saja tidak membatalkan ("
+             f"' || {_number('floor_bits')} || ')' WHEN floor_bits < 0 THEN '. NIK sah dari kabupaten/kota lain: "
+             f"paling tinggi perlu diperiksa (' || {_number('floor_bits')} || ')' ELSE '' END")
+    flag = f"CASE WHEN nik_date_agree AND g_name NOT IN ({strong}) THEN ' Nama berbeda.' ELSE '' END"
+    return (f"{decision} || ', peluang ' || replace(printf('%.1f', 100 * probability), '.', ',') || '%.' || {flag} "
+            f"|| ' ' || {parts} || {floor} || '. Ditemukan lewat: ' || CASE rule {rules} ELSE rule END || '.'")

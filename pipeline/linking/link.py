@@ -5,6 +5,8 @@ Input tables: residents, memberships. Output tables:
   every comparison's level and weight, the blocking rule, the probability and the explanation;
 - `links`: the links and review pairs among them;
 - `member_outcomes`: one row per membership: linked, review or unlinked;
+- `verification_hints`: per resident, the KPJ an officer should check ("perlu verifikasi"): every
+  review pair, and every weak match on the name alone (no NIK and no birth date to compare);
 - `blocking_stats`, and `link_model` (the trained parameters as JSON, also in `LinkingResult`).
 """
 
@@ -14,18 +16,20 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
 from pipeline.config import LinkingConfig
+from pipeline.errors import ConfigError
 from pipeline.linking.assignment import assign
 from pipeline.linking.blocking import build_candidate_pairs
 from pipeline.linking.comparisons import COMPARISONS, levels_sql, prepare_link_tables, register_functions
 from pipeline.linking.explain import explanation_sql, level_label_sql
-from pipeline.linking.model import ModelParams, score_pairs, train
+from pipeline.linking.model import STRONG_NAME_LEVELS, ModelParams, score_pairs, train
 from pipeline.stopwatch import Laps
 
-__all__ = ["LinkingResult", "link", "NEAR_MISS_PROBABILITY"]
+__all__ = ["LinkingResult", "link", "load_model", "NEAR_MISS_PROBABILITY"]
 
 # Pairs this likely or more are kept (with their explanation) even when not linked, so an auditor
 # can see the memberships a resident nearly matched.
@@ -61,12 +65,17 @@ def link(con: duckdb.DuckDBPyConnection, config: LinkingConfig,
     say(f"comparing {sum(n for _, n in stats):,} candidate pairs")
     con.execute(f"CREATE OR REPLACE TABLE pair_levels AS {levels_sql('candidate_pairs')}")
     lap("comparisons")
-    say("estimating model weights (u from random pairs, m by EM)")
-    params = train(con, sample_pairs=config.u_sample_pairs, seed=config.seed,
-                   max_iterations=config.em_max_iterations, tolerance=config.em_tolerance,
-                   tf_cap_bits=config.name_tf_cap_bits)
+    if config.model_file:
+        say("reusing the model weights of " + Path(config.model_file).name)
+        params = load_model(Path(config.model_file))
+    else:
+        say("estimating model weights (u from random pairs, m by EM)")
+        params = train(con, sample_pairs=config.u_sample_pairs, seed=config.seed,
+                       max_iterations=config.em_max_iterations, tolerance=config.em_tolerance,
+                       tf_cap_bits=config.name_tf_cap_bits)
     lap("training")
-    score_pairs(con, params)
+    score_pairs(con, params, nik_date_floor_probability=config.nik_date_floor_probability,
+                other_region_max_probability=config.other_region_max_probability)
     decisions = assign(con, link_threshold=config.link_threshold, review_threshold=config.review_threshold)
     lap("scoring_and_assignment")
     _links_table(con)
@@ -83,6 +92,22 @@ def link(con: duckdb.DuckDBPyConnection, config: LinkingConfig,
     )
 
 
+def _strong_name_levels() -> str:
+    name = next(c for c in COMPARISONS if c.name == "name")
+    return ", ".join(str(i) for i, lvl in enumerate(name.levels) if lvl.label in STRONG_NAME_LEVELS)
+
+
+def load_model(path: Path) -> ModelParams:
+    """The weights of a `model.json` (as a publication writes it), to score a run without training."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read model file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"model file {path} does not hold a model (a JSON object)")
+    return ModelParams.from_dict(data)
+
+
 def _links_table(con: duckdb.DuckDBPyConnection) -> None:
     labels = ", ".join(f"{level_label_sql(c)} AS {c.name}_level" for c in COMPARISONS)
     weights = ", ".join(f"round(w_{c.name}, 3) AS {c.name}_weight" for c in COMPARISONS)
@@ -91,7 +116,8 @@ def _links_table(con: duckdb.DuckDBPyConnection) -> None:
     SELECT s.member_id, m.kpj, s.resident_id, r.nik AS resident_nik, coalesce(d.decision, 'no_link') AS decision,
         coalesce(d.conflict, FALSE) AS conflict, c.rule,
         round(s.probability, 6) AS probability, round(s.match_weight, 3) AS match_weight,
-        {labels}, {weights}, round(s.tf_name, 3) AS name_tf_adjustment,
+        {labels}, {weights}, round(s.tf_name, 3) AS name_tf_adjustment, round(s.floor_bits, 3) AS nik_date_floor,
+        s.nik_date_agree AND s.g_name NOT IN ({_strong_name_levels()}) AS name_differs,
         {explanation_sql()} AS explanation
     FROM pair_scores s
     LEFT JOIN pair_decisions d USING (member_id, resident_id)
@@ -103,6 +129,20 @@ def _links_table(con: duckdb.DuckDBPyConnection) -> None:
     """)
     con.execute("CREATE OR REPLACE TABLE links AS SELECT * FROM scored_pairs WHERE decision <> 'no_link' "
                 "ORDER BY member_id, resident_id")
+    # Weak name-only matches: nothing but the name could be compared, and it agrees.
+    con.execute(f"""
+    CREATE OR REPLACE TABLE verification_hints AS
+    SELECT s.resident_id, m.kpj, any_value(CASE WHEN d.decision = 'review' THEN 'review' ELSE 'name_only' END)
+               AS reason, max(s.probability) AS probability
+    FROM pair_scores s
+    LEFT JOIN pair_decisions d USING (member_id, resident_id)
+    JOIN memberships m ON m.member_id = s.member_id
+    WHERE d.decision = 'review'
+       OR (d.decision IS NULL AND s.g_nik < 0 AND s.g_birth_date < 0 AND s.g_name IN ({_strong_name_levels()})
+           AND NOT EXISTS (SELECT 1 FROM pair_decisions o WHERE o.member_id = s.member_id AND o.decision = 'link'))
+    GROUP BY s.resident_id, m.kpj
+    ORDER BY s.resident_id, m.kpj
+    """)
     con.execute("""
     CREATE OR REPLACE TABLE member_outcomes AS
     SELECT m.member_id,

@@ -15,6 +15,15 @@ per-membership posterior that shares probability between namesakes.
   (1-pi). P(resident i) = (pi/N) 2^w_i / ((1-pi) + (pi/N) sum_j 2^w_j) over its candidates j.
   Two residents with the same name and birth date therefore get about half each, never a link.
   pi is the share of memberships that belong to a resident, found as a fixed point.
+- A contradicting NIK: a valid NIK of another regency that is not within one typo of the resident's
+  is someone else's identity (a namesake born the same day elsewhere). EM cannot learn this, as such
+  namesakes agree on name and date and look like matches, so the pair is capped at
+  `other_region_max_probability` on its own (review at most), whatever name and date say.
+- No name veto: a pair whose 16-digit NIK agrees exactly, with a birth date that agrees (or none
+  stated), keeps at least the Bayes factor that gives it `nik_date_floor_probability` on its own,
+  however its names compare. Only a better candidate of the same membership lifts that floor: a
+  resident whose name agrees and whose NIK is one typo away (the typo then landed on a neighbour
+  born the same day). The floor's bits are kept apart (`floor_bits`) and shown in explanations.
 """
 
 from __future__ import annotations
@@ -27,11 +36,12 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from pipeline.linking.comparisons import COMPARISONS, NAME, Comparison, levels_sql
+from pipeline.errors import ConfigError
+from pipeline.linking.comparisons import BIRTH_DATE, COMPARISONS, NAME, NIK, Comparison, levels_sql
 from pipeline.warehouse import scalar
 
 __all__ = ["ModelParams", "train", "score_pairs", "em", "TRAINING_SESSIONS", "reference_bayes_factor",
-           "reference_posteriors"]
+           "reference_posteriors", "STRONG_NAME_LEVELS", "NEAR_NIK_LEVELS"]
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +52,35 @@ TRAINING_SESSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _log2_ratios(m: list[float], u: list[float]) -> list[float]:
-    # Any agreement is at least as much evidence as total disagreement (the last level): EM can
-    # push a rare level's m to ~0 when its few pairs fall in the non-match class.
+# A better candidate than an exact NIK whose name disagrees: its name agrees at one of these levels,
+# its NIK is one typo away, and its birth date does not contradict.
+STRONG_NAME_LEVELS = ("exact", "one_typo", "near", "subset", "initials")
+NEAR_NIK_LEVELS = ("first15", "date_digit", "one_digit")
+_DATE_NOT_CONTRADICTING = ("exact", "nik_date", "swapped")
+
+
+# Levels that are disagreement (the last ones of each comparison); agreement levels are floored at
+# the weakest of them.
+_DISAGREEMENT = ("different", "other_region")
+
+
+def _log2_ratios(m: list[float], u: list[float], disagreements: int = 1) -> list[float]:
+    # Any agreement is at least as much evidence as total disagreement: EM can push a rare level's m
+    # to ~0 when its few pairs fall in the non-match class.
     raw = [math.log2(mv / uv) for mv, uv in zip(m, u, strict=True)]
-    return [max(w, raw[-1]) for w in raw[:-1]] + [raw[-1]]
+    floor = max(raw[-disagreements:])
+    return [max(w, floor) for w in raw[:-disagreements]] + raw[-disagreements:]
+
+
+def _disagreements(name: str) -> int:
+    comparison = next((c for c in COMPARISONS if c.name == name), None)
+    return sum(lvl.label in _DISAGREEMENT for lvl in comparison.levels) if comparison else 1
+
+
+def _tables(value: object) -> dict[str, list[float]]:
+    if not isinstance(value, dict):
+        raise TypeError("probability tables")
+    return {str(k): [float(x) for x in v] for k, v in value.items()}
 
 
 @dataclass
@@ -65,8 +99,9 @@ class ModelParams:
     weights_given: dict[str, list[float]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.weights = {c: _log2_ratios(self.m[c], self.u[c]) for c in self.m}
-        self.weights_given = {c: _log2_ratios(self.m_given[c], self.u_given[c]) for c in self.m_given}
+        self.weights = {c: _log2_ratios(self.m[c], self.u[c], _disagreements(c)) for c in self.m}
+        self.weights_given = {c: _log2_ratios(self.m_given[c], self.u_given[c], _disagreements(c))
+                              for c in self.m_given}
 
     def to_dict(self) -> dict[str, object]:
         return {"m": self.m, "u": self.u, "m_given": self.m_given, "u_given": self.u_given,
@@ -74,6 +109,26 @@ class ModelParams:
                 "prior_in_register": self.prior_in_register, "residents": self.residents,
                 "name_u_exact": self.name_u_exact, "tf_cap_bits": self.tf_cap_bits,
                 "em_iterations": self.em_iterations, "pattern_count": self.pattern_count}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object], comparisons: tuple[Comparison, ...] = COMPARISONS) -> ModelParams:
+        """The inverse of `to_dict` (a publication's `model.json`), checked against today's comparisons:
+        a model trained on other levels cannot be reused."""
+        try:
+            params = cls(m=_tables(data["m"]), u=_tables(data["u"]), m_given=_tables(data["m_given"]),
+                         u_given=_tables(data["u_given"]), prior_in_register=float(data["prior_in_register"]),  # type: ignore[arg-type]
+                         residents=int(data["residents"]), name_u_exact=float(data["name_u_exact"]),  # type: ignore[arg-type]
+                         tf_cap_bits=float(data["tf_cap_bits"]), em_iterations=int(data["em_iterations"]),  # type: ignore[arg-type]
+                         pattern_count=int(data["pattern_count"]))  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"model file is not a model.json of this engine: {exc!r} missing or wrong") from exc
+        for c in comparisons:
+            for table in (params.m, params.u) + ((params.m_given, params.u_given) if c.given else ()):
+                if len(table.get(c.name, [])) != len(c.levels):
+                    raise ConfigError(f"model file was trained with other comparison levels for {c.title!r} "
+                                      f"({len(table.get(c.name, []))} levels, this engine has {len(c.levels)}): "
+                                      "train a new model (run without --model)")
+        return params
 
 
 def em(patterns: np.ndarray, counts: np.ndarray, n_levels: list[int], *, max_iterations: int = 200,
@@ -202,10 +257,15 @@ def _weight_sql(c: Comparison, params: ModelParams, comparisons: tuple[Compariso
     return f"CASE WHEN g_{other.name} IN ({agree}) THEN CASE g_{c.name} {given} ELSE 0.0 END ELSE {expr} END"
 
 
+def _indices(comparison: Comparison, labels: tuple[str, ...]) -> str:
+    return ", ".join(str(i) for i, lvl in enumerate(comparison.levels) if lvl.label in labels)
+
+
 def score_pairs(con: duckdb.DuckDBPyConnection, params: ModelParams,
-                comparisons: tuple[Comparison, ...] = COMPARISONS) -> None:
+                comparisons: tuple[Comparison, ...] = COMPARISONS, *, nik_date_floor_probability: float = 0.95,
+                other_region_max_probability: float = 0.5) -> None:
     """(Re)create `pair_scores` from `pair_levels`: per-comparison weights, TF adjustment, match
-    weight (log2 odds against 'not in register') and the posterior probability."""
+    weight (log2 odds against 'not in register'), the no-veto floor and the posterior probability."""
     weight_cols = [f"{_weight_sql(c, params, comparisons)} AS w_{c.name}" for c in comparisons]
     name = next(c for c in comparisons if c.name == "name")
     tf_levels = ", ".join(str(i) for i, lvl in enumerate(name.levels) if lvl.tf_adjusted)
@@ -214,40 +274,61 @@ def score_pairs(con: duckdb.DuckDBPyConnection, params: ModelParams,
     tf_adj = (f"CASE WHEN g_name IN ({tf_levels}) THEN "
               f"least(log2({params.name_u_exact!r} / {tf_value}), {params.tf_cap_bits!r}) ELSE 0.0 END")
     w_sum = " + ".join(f"w_{c.name}" for c in comparisons)
+    better = (f"g_name IN ({_indices(NAME, STRONG_NAME_LEVELS)}) AND g_nik IN ({_indices(NIK, NEAR_NIK_LEVELS)}) "
+              f"AND (g_birth_date < 0 OR g_birth_date IN ({_indices(BIRTH_DATE, _DATE_NOT_CONTRADICTING)}))")
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE pair_weights AS
-    SELECT *, {w_sum} + tf_name AS bayes_factor_log2 FROM (
+    SELECT *, nik_date_agree AND NOT bool_or({better}) OVER (PARTITION BY member_id) AS floor_eligible,
+        g_nik IN ({_indices(NIK, ("other_region",))}) AS ceiling_eligible
+    FROM (SELECT *, {w_sum} + tf_name AS bayes_factor_log2 FROM (
         SELECT l.*, {', '.join(weight_cols)}, {tf_adj} AS tf_name FROM pair_levels l
-    )
+    ))
     """)
+    for setting, value in (("nik_date_floor_probability", nik_date_floor_probability),
+                           ("other_region_max_probability", other_region_max_probability)):
+        if not 0.0 < value < 1.0:
+            raise ConfigError(f"linking.{setting} must be between 0 and 1 (exclusive)")
+    floor_odds = (math.log2(nik_date_floor_probability / (1.0 - nik_date_floor_probability)),
+                  math.log2(other_region_max_probability / (1.0 - other_region_max_probability)))
     pi = params.prior_in_register
     for _ in range(20):
-        new_pi = _implied_prior(con, pi, params.residents)
+        new_pi = _implied_prior(con, pi, params.residents, floor_odds)
         if abs(new_pi - pi) < 1e-4:
             pi = new_pi
             break
         pi = new_pi
     params.prior_in_register = pi
-    con.execute(f"CREATE OR REPLACE TABLE pair_scores AS {_posterior_sql(pi, params.residents)} "
+    con.execute(f"CREATE OR REPLACE TABLE pair_scores AS {_posterior_sql(pi, params.residents, floor_odds)} "
                 f"ORDER BY member_id, resident_id")
 
 
-def _posterior_sql(pi: float, residents: int) -> str:
+def floor_bayes_factor(pi: float, residents: int, odds: float) -> float:
+    """The log2 Bayes factor at which a pair alone has log2 odds `odds` of being the membership."""
+    return odds - math.log2(pi / residents) + math.log2(1.0 - pi)
+
+
+def _posterior_sql(pi: float, residents: int, floor_odds: tuple[float, float]) -> str:
     base = math.log2(pi / residents)
     none = 1.0 - pi
+    floor = floor_bayes_factor(pi, residents, floor_odds[0])
+    ceiling = floor_bayes_factor(pi, residents, floor_odds[1])
     return f"""
-        SELECT *, power(2.0, {base!r} + bayes_factor_log2)
-                  / ({none!r} + sum(power(2.0, {base!r} + bayes_factor_log2)) OVER (PARTITION BY member_id))
+        SELECT *, power(2.0, {base!r} + bayes_factor_log2 + floor_bits)
+                  / ({none!r} + sum(power(2.0, {base!r} + bayes_factor_log2 + floor_bits))
+                     OVER (PARTITION BY member_id))
                   AS probability,
-               {base!r} - log2({none!r}) + bayes_factor_log2 AS match_weight
-        FROM pair_weights
+               {base!r} - log2({none!r}) + bayes_factor_log2 + floor_bits AS match_weight
+        FROM (SELECT *, CASE WHEN floor_eligible THEN greatest({floor!r} - bayes_factor_log2, 0.0)
+                             WHEN ceiling_eligible THEN least({ceiling!r} - bayes_factor_log2, 0.0) ELSE 0.0 END
+                        AS floor_bits FROM pair_weights)
     """
 
 
-def _implied_prior(con: duckdb.DuckDBPyConnection, pi: float, residents: int) -> float:
+def _implied_prior(con: duckdb.DuckDBPyConnection, pi: float, residents: int,
+                   floor_odds: tuple[float, float]) -> float:
     """The share of memberships expected to be in the register, given pi (a fixed-point step)."""
     members = scalar(con, "SELECT count(*) FROM memberships")
-    total = scalar(con, f"SELECT sum(probability) FROM ({_posterior_sql(pi, residents)})") or 0.0
+    total = scalar(con, f"SELECT sum(probability) FROM ({_posterior_sql(pi, residents, floor_odds)})") or 0.0
     return float(min(max(total / max(members, 1), 0.01), 0.99))
 
 

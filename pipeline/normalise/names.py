@@ -14,7 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["NameRule", "NAME_RULES", "name_key", "sorted_key", "name_key_sql", "name_sorted_sql"]
+from rapidfuzz.distance import JaroWinkler
+
+__all__ = ["NameRule", "NAME_RULES", "name_key", "sorted_key", "name_key_sql", "name_sorted_sql", "initials_agree",
+           "monge_elkan"]
 
 
 @dataclass(frozen=True)
@@ -135,3 +138,62 @@ def name_key_sql(column: str) -> str:
 def name_sorted_sql(key_column: str) -> str:
     """Sorted-token form of a `name_key` column."""
     return f"array_to_string(list_sort(string_split({key_column}, ' ')), ' ')"
+
+
+# Word-level similarity of two keys (tokens separated by one space). Officers and employers write the
+# same person as "A. ROZAK" / "ABDUL ROZAK" or drop a word and mistype another: whole-string measures
+# see two different names there, word-by-word ones do not.
+
+
+def _covers(words: list[str], other: list[str]) -> bool:
+    """Every token of `words` is a word of `other` or the initial of one of its words; at least one
+    initial is used and at least one whole word is shared."""
+    whole, initials = set(other), {w[0] for w in other if len(w) > 1}
+    used_initial = shared_word = False
+    for token in words:
+        if len(token) == 1 and token in initials:
+            used_initial = True
+        elif token in whole:
+            shared_word = shared_word or len(token) > 1
+        else:
+            return False
+    return used_initial and shared_word
+
+
+def initials_agree(a: str, b: str) -> bool:
+    """One name written with initials for some of the other's words. Examples:
+
+    >>> initials_agree("A ROZAK", "ABDUL ROZAK"), initials_agree("LESTARI SRI W", "LESTARI SRI WAHYUNI")
+    (True, True)
+    >>> initials_agree("B ROZAK", "ABDUL ROZAK"), initials_agree("ROZAK", "ABDUL ROZAK")
+    (False, False)
+    """
+    ta, tb = a.split(), b.split()
+    return bool(ta and tb) and (_covers(ta, tb) or _covers(tb, ta))
+
+
+def _word_similarity(t: str, u: str) -> float:
+    if (len(t) == 1 and u.startswith(t)) or (len(u) == 1 and t.startswith(u)):
+        return 1.0  # an initial agrees with the word
+    return JaroWinkler.similarity(t, u)
+
+
+def _directed(short: list[str], long: list[str]) -> float:
+    return sum(max(_word_similarity(t, u) for u in long) for t in short) / len(short)
+
+
+def monge_elkan(a: str, b: str) -> float:
+    """Monge-Elkan over Jaro-Winkler: each word of the name with fewer words is matched to its most
+    similar word of the other (an initial agrees with a word it begins), and the scores averaged.
+    With as many words on both sides the better direction counts. 0 when a name is empty. Examples:
+
+    >>> round(monge_elkan("RIMA", "KURNIAWATI RISMA"), 3), round(monge_elkan("NDAH PUTRI", "INDAH"), 3)
+    (0.947, 0.933)
+    """
+    ta, tb = a.split(), b.split()
+    if not ta or not tb:
+        return 0.0
+    if len(ta) != len(tb):
+        short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
+        return _directed(short, long)
+    return max(_directed(ta, tb), _directed(tb, ta))

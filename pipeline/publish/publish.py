@@ -88,7 +88,7 @@ OUTPUT_QUERIES: dict[str, str] = {
             c.employer AS previous_employer, c.npp AS previous_npp, c.review_pending, k.track, k.track_reason,
             k.priority_score, k.desil_points, k.risk_points, k.breadwinner_points, k.children_points, k.age_points,
             k.school_children, k.priority_reason, k.priority_rank, k.kelurahan_rank, k.yearly_cost_rp,
-            k.employer_npp, k.employer_name, k.employer_workers,
+            k.employer_npp, k.employer_name, k.employer_workers, k.verify_kpj, k.verification,
             {_PROVENANCE.format(alias='r')}
         FROM candidates k JOIN residents r USING (resident_id) JOIN coverage c USING (resident_id)
         JOIN source_files f ON f.file_id = r.file_id

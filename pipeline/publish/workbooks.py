@@ -41,7 +41,7 @@ OFFICER_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
     ("KPJ lama", "c.kpj", 14, "text"),
     ("Skor prioritas", "k.priority_score", 10, "num"),
     ("Alasan prioritas", "k.priority_reason", 60, "text"),
-    ("Perlu verifikasi", "CASE WHEN c.review_pending THEN 'Ya' ELSE '' END", 10, "text"),
+    ("Perlu verifikasi", "coalesce(k.verification, '')", 30, "text"),
     ("Iuran Pemkot per tahun (Rp)", "k.yearly_cost_rp", 14, "rp"),
 )
 

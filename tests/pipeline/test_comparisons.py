@@ -33,7 +33,11 @@ def _levels(member: tuple, resident: tuple) -> dict[str, str]:
     ("3.57701E+15", None, "prefix"),
     ("3.57702E+15", None, "different"),
     ("3577010101150003", "3577010101150003", "is_kk"),  # the family's KK number typed as NIK
-    ("3519036010850004", None, "different"),
+    ("3519036010850004", None, "other_region"),  # a valid NIK of Kabupaten Madiun: someone else's
+    ("3577036010850004", None, "different"),  # wrong beyond a typo, same regency
+    ("3577016010850004.0", None, "different"),  # Excel-rounded: only 15 digits, no region verdict
+    ("2577014305900001", None, "one_digit"),  # province digit typo
+    ("3570714305900001", None, "one_digit"),  # 357701 -> 357071: digits 4-5 swapped across the region code
     (None, None, "null"),
 ])
 def test_nik_levels(member_nik: str | None, resident_kk: str | None, expected: str) -> None:
@@ -49,7 +53,19 @@ def test_nik_levels(member_nik: str | None, resident_kk: str | None, expected: s
     ("SITI AMINAH", "SITI AMINAH LESTARI", "subset"),
     ("SITI", "SITI AMINAH", "one_word"),
     ("SRI WAHYUNINGSIH", "SRI WAHYUNI", "near"),
-    ("DEWI SARTIKA PUTRI", "DWI SARTIKA", "similar"),
+    ("DEWI SARTIKA PUTRI", "DWI SARTIKA", "words_similar"),  # a dropped word and a typo
+    ("A. ROZAK", "ABDUL ROZAK", "initials"),
+    ("S. HARYANTO", "SLAMET HARYANTO PUTRO", "initials"),  # an initial and a dropped word
+    ("SRI W. LESTARI", "SRI WAHYUNI LESTARI", "near"),  # the whole string is close already
+    ("B. ROZAK", "ABDUL ROZAK", "similar"),  # an initial that agrees with no word: not "initials"
+    ("YUNI", "SRI WAHYUNI", "nickname"),
+    ("BOWO", "RAHMAT WIBOWO", "nickname"),
+    ("NDAH PUTRI", "INDAH", "words_similar"),  # a short name with a typo, a word added
+    ("HJ RIMA", "RISMA KURNIAWATI", "words_similar"),
+    ("BAYU PRAJA", "PRAJA BAYU SAPUTRA", "subset"),
+    ("BAYU PRADJA", "PRAJA BAYU SAPUTRO", "subset"),  # old spelling dj = j
+    ("BAYU PRAJA", "PRAJA BAYU SAPUTRO", "subset"),
+    ("BAYU PRAKA", "PRAJA BAYU SAPUTRO", "words_similar"),  # a dropped word and a typo
     ("BAMBANG", "SITI AMINAH", "different"),
     ("", "SITI AMINAH", "null"),
 ])

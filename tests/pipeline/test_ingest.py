@@ -451,8 +451,9 @@ MEMBER_REJECTS = [
     ("KPJ without digits", member(kpj="belum ada"), "kpj_missing", "kpj"),
     ("unknown status", member(kpj="3", STATUS="MENINGGAL"), "status_unknown", "status"),
     ("empty status", member(kpj="4", STATUS=""), "status_unknown", "status"),
-    ("no NIK and no birth date", member(kpj="5", nik="", TGL_LAHIR=""), "no_identity", "nik"),
-    ("unusable NIK and no birth date", member(kpj="6", nik="3.57701E+15", TGL_LAHIR="-"), "no_identity", "nik"),
+    ("no NIK, no birth date, one-word name", member(kpj="5", nik="", nama="SITI", TGL_LAHIR=""), "no_identity", "nik"),
+    ("unusable NIK, no birth date, one-word name", member(kpj="6", nik="3.57701E+15", nama="AMINAH", TGL_LAHIR="-"),
+     "no_identity", "nik"),
     ("no NIK and no name", member(kpj="7", nik="", nama="-"), "no_identity", "nik"),
 ]
 
@@ -470,11 +471,12 @@ def test_member_rows_rejected(con: duckdb.DuckDBPyConnection, tmp_path: Path) ->
 
 def test_members_kept_without_nik_when_name_and_birth_date_remain(con: duckdb.DuckDBPyConnection,
                                                                    tmp_path: Path) -> None:
-    rows = [member(kpj="1", nik=""), member(kpj="2", nik="35770143059"), member(kpj="3", nik="3.57701E+15")]
+    rows = [member(kpj="1", nik=""), member(kpj="2", nik="35770143059"), member(kpj="3", nik="3.57701E+15"),
+            member(kpj="4", nik="", TGL_LAHIR="")]  # a full name alone is kept: linking weighs how rare it is
     result = run(con, tmp_path, members=[write_csv(tmp_path / "members.csv", MEMBER_HEADER, rows)])
     assert result.rejects() == []
-    assert [(m[0], m[1], m[2]) for m in result.memberships()] == [("1", "missing", None), ("2", "bad_length", None),
-                                                                  ("3", "excel_scientific", None)]
+    assert [(m[0], m[1], m[2]) for m in result.memberships()] == [
+        ("1", "missing", None), ("2", "bad_length", None), ("3", "excel_scientific", None), ("4", "missing", None)]
 
 
 def test_duplicate_kpj_later_export_wins(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
