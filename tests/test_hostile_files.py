@@ -246,6 +246,14 @@ def test_header_below_a_long_title_block_is_found(con, register: Register, small
     assert run.files()[0][1::2] == (len(register.rows), 25)
 
 
+def test_inbox_knows_a_register_with_a_long_title_block(register: Register, tmp_path):
+    from pipeline.ingest.inbox import classify_file
+
+    title = "".join(f"LAPORAN DTSEN KOTA MADIUN BAGIAN {i}\r\n" for i in range(24))
+    path = register.write(tmp_path / "dtsen_judul.csv", lines_above=title)
+    assert classify_file(path)[0] == "register"
+
+
 def test_implausible_birth_dates_fall_back_to_the_nik(con, register: Register, small_city, tmp_path):
     reg = register
     reg.rows[0][BIRTH] = "2099-01-01"

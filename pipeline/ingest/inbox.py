@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import InputFileError
-from pipeline.ingest.readers import describe, iter_rows
+from pipeline.ingest.readers import SNIFF_LINES, describe, iter_rows
 from pipeline.ingest.schema import MEMBER_FIELDS, REGISTER_FIELDS, resolve_columns
 
 __all__ = ["InboxContents", "classify_file", "scan_inbox", "EXPORT_SUFFIXES"]
 
 EXPORT_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq")
-_HEADER_ROWS = 20
+_HEADER_ROWS = SNIFF_LINES  # as deep as the loader looks for the header (a long title block is common)
 
 
 @dataclass
