@@ -17,7 +17,7 @@ from pipeline.warehouse import scalar
 
 __all__ = ["code_version", "build_manifest", "headline_counts"]
 
-_REPO = Path(__file__).resolve().parents[1]
+_REPO = Path(__file__).resolve().parents[2]  # the checkout: pipeline/publish/manifest.py
 
 
 def code_version() -> dict[str, str]:
