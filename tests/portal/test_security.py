@@ -5,6 +5,7 @@ personal data in the application log."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -237,6 +238,28 @@ def test_settings_from_the_environment() -> None:
         PortalSettings.from_env({"UCJ_PORTAL_PORT": "http"})
 
 
+@pytest.mark.parametrize(("environ", "named"), [
+    ({"UCJ_PORTAL_PAGE_SIZE": "0"}, "UCJ_PORTAL_PAGE_SIZE"), ({"UCJ_PORTAL_PORT": "70000"}, "UCJ_PORTAL_PORT"),
+    ({"UCJ_PORTAL_SESSION_HOURS": "-1"}, "UCJ_PORTAL_SESSION_HOURS"),
+    ({"UCJ_PORTAL_ALLOW_REMOTE": "perhaps"}, "UCJ_PORTAL_ALLOW_REMOTE"),
+    ({"UCJ_PORTAL_EXPLAIN_PER_HOUR": "0"}, "UCJ_PORTAL_EXPLAIN_PER_HOUR"),
+    ({"UCJ_PORTAL_LOCK_MINUTES": "120", "UCJ_PORTAL_MAX_LOCK_MINUTES": "60"}, "lock_minutes"),
+])
+def test_settings_are_validated_and_errors_name_the_setting(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(PortalConfigError, match=named):
+        PortalSettings.from_env(environ)
+
+
+def test_a_bad_setting_is_reported_without_its_value() -> None:
+    secret = "s3cr3t-" * 6
+    with pytest.raises(PortalConfigError) as error:
+        PortalSettings.from_env({"UCJ_PORTAL_SECRET": secret, "UCJ_PORTAL_PORT": "not-a-port-" + secret})
+    assert "UCJ_PORTAL_PORT" in str(error.value) and secret not in str(error.value)
+    assert secret not in repr(PortalSettings(secret=secret))
+    with pytest.raises(PortalConfigError, match="UCJ_PORTAL_NO_SUCH_SETTING: Extra inputs"):
+        PortalSettings().replace(no_such_setting=1)
+
+
 def test_pages_escape_what_they_show(client: TestClient, settings: PortalSettings) -> None:
     from portal.users import create_user
 
@@ -354,3 +377,25 @@ def test_a_successful_login_clears_the_lock_count_of_its_own_username(client: Te
     for _ in range(settings.max_failures - 1):  # counted afresh: not locked after one more
         assert login(client, "kel_a", "salah-sekali-123").status_code == 401
     assert login(client, "kel_a").status_code == 303
+
+
+def test_a_publication_made_before_the_masking_rule_is_served_masked(make_client, settings: PortalSettings,
+                                                                     tmp_path: Path) -> None:
+    """Its own workbooks show 12 digits of each NIK: they are not offered, and its lists show 6."""
+    import json
+    import os
+    import shutil
+
+    root = tmp_path / "published"
+    old = root / LATEST_ID
+    shutil.copytree(settings.publications / LATEST_ID, old)
+    config = json.loads((old / "config.resolved.json").read_text())
+    config["publication"]["nik_visible_digits"] = 12
+    (old / "config.resolved.json").write_text(json.dumps(config))
+    os.symlink(LATEST_ID, root / "latest")
+    client = logged_in(make_client(publications=root), "kel_a")
+    page = client.get("/daftar").text
+    assert "/daftar/berkas/" not in page and "NIK disamarkan (6 digit pertama)" in page
+    assert client.get(f"/daftar/berkas/{_KEL_A_BOOK}").status_code == 404
+    niks = re.findall(r'<span class="nik">([^<]*)</span>', page)
+    assert niks and all(re.fullmatch(r"\d{6}\*{10}", n) for n in niks)
