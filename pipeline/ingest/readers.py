@@ -40,6 +40,7 @@ SNIFF_LINES = 200  # as many as the header search of pipeline.ingest.load looks 
 MAX_CELL_CHARS = 32_767  # what a spreadsheet cell holds; a longer CSV value is a broken row
 _MAX_VALUE_LINES = 10  # a quoted value spanning more lines than this is a stray quote, not an address
 _LINES = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")  # split after each line end, keeping it (\r\n, \n or \r)
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")  # str.splitlines breaks there, csv does not
 csv.field_size_limit(1 << 30)  # a huge value is judged by MAX_CELL_CHARS, with the row named
 
 
@@ -157,6 +158,13 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best if counts[best] > 0 else ","
 
 
+def _split_lines(text: str) -> list[str]:
+    """The physical lines as the csv module sees them, each with its line end."""
+    if _OTHER_BREAKS.search(text) is None:
+        return text.splitlines(keepends=True)  # the same lines, many times faster than the regex
+    return [line for line in _LINES.split(text) if line]
+
+
 def _ends_in_quotes(line: str, delimiter: str) -> bool:
     """Whether a line ends inside a quoted value, by the csv module's rules (a quote opens a value
     only at its start; "" inside is a quote)."""
@@ -208,7 +216,7 @@ class _CsvRows:
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         delimiter = self.text.delimiter
-        lines = [line for line in _LINES.split(self.text.text) if line]
+        lines = _split_lines(self.text.text)
         i, number = 0, 0
         while i < len(lines):
             number += 1
@@ -260,7 +268,7 @@ def count_records(text: CsvText, header_row: int, width: int) -> int:
     (an odd number of quotes opens or closes a value spanning lines), with the same limits on what a
     value may span. The loader reports this figure as rows in."""
     delimiter = text.delimiter
-    lines = [line for line in _LINES.split(text.text) if line]
+    lines = _split_lines(text.text)
     if '"' not in text.text:
         return sum(1 for line in lines[header_row:] if line.strip(" \t\r\n" + delimiter))
     number = count = i = 0
@@ -362,11 +370,11 @@ def workbook_sheets(source: SourceFile) -> list[tuple[str, bool]]:
     workbook = _open_workbook(source)
     sheets = []
     for name in workbook.sheet_names:
-        try:
-            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=True)
+        try:  # stops at the first filled cell: a data sheet is not converted twice
+            filled = any(any(cell_text(v).strip() for v in row) for row in workbook.get_sheet_by_name(name).iter_rows())
         except Exception as exc:  # a damaged sheet
             raise _spreadsheet_error(replace(source, label=f"{source.path.name} [{name}]"), exc) from None
-        sheets.append((name, any(any(cell_text(v).strip() for v in row) for row in rows)))
+        sheets.append((name, filled))
     return sheets
 
 
