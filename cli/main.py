@@ -57,14 +57,38 @@ def _print_summary(root: Path) -> None:
     click.echo(f"  Pro JKK-JKM cost if all are covered: {_rupiah(counts['pro_jkk_jkm_yearly_cost_rp'])} per year")
     click.echo(f"Outputs: {latest.resolve()}")
     files = sorted(p.name for p in latest.iterdir() if p.is_file())
-    click.echo(f"  {', '.join(files)}, kelurahan/*.xlsx ({len(list((latest / 'kelurahan').glob('*.xlsx')))} files)")
+    workbooks = len(list((latest / "kelurahan").rglob("*.xlsx")))
+    click.echo(f"  {', '.join(files)}, kelurahan/<kabupaten/kota>/<kecamatan>/*.xlsx "
+               f"({workbooks:,} desa/kelurahan workbooks)")
     for warning in manifest.get("warnings", []):
         click.echo(f"  warning: {warning}")
 
 
+def _with_regions(config: Path | None, regions: tuple[str, ...]) -> Path | None:
+    """The config file with `[region] codes` replaced by --region codes, written once as JSON (the
+    format of config.resolved.json, which load_config reads) under a name given by its content."""
+    if not regions:
+        return config
+    import dataclasses
+    import hashlib
+    import tempfile
+
+    from pipeline.config import RegionConfig, load_config
+
+    settings = load_config(config)
+    settings = dataclasses.replace(settings, region=RegionConfig(codes=list(regions)))
+    text = json.dumps(settings.to_dict(), sort_keys=True, indent=1)
+    path = Path(tempfile.gettempdir()) / f"ucj-config-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    if not path.is_file():
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
 def _run(register: list[Path], members: list[Path], out: Path, config: Path | None, warehouse: Path | None,
-         reference_date: str | None) -> None:
+         reference_date: str | None, regions: tuple[str, ...] = ()) -> None:
     from assets.launch import run_pipeline
+
+    config = _with_regions(config, regions)
 
     outcome = run_pipeline(register=register, members=members, publication_root=out, config_file=config,
                            warehouse=warehouse, reference_date=reference_date)
@@ -91,16 +115,24 @@ def main(verbose: bool) -> None:
 @click.option("--profile", type=click.Choice(["standard", "hard", "wild"]), default="standard", show_default=True,
               help="Error rates: standard, hard (more of every error) or wild (real export damage).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write the files to.")
-def generate(scale: float, seed: int, profile: str, out: Path) -> None:
-    """Write a synthetic Kota Madiun: register, BPJS TK exports and ground truth."""
-    from pipeline.synthetic import generate as generate_city
+@click.option("--region", "regions", multiple=True, metavar="CODE",
+              help="Kemendagri code of a region to generate (35.19 a kabupaten/kota, 35 a province), sized from "
+                   "real resident counts (scale 1 = real size); repeat for several [default: 35.77, Kota Madiun].")
+def generate(scale: float, seed: int, profile: str, out: Path, regions: tuple[str, ...]) -> None:
+    """Write a synthetic population (Kota Madiun, or --region): register, BPJS TK exports and ground truth."""
+    from pipeline.synthetic import generate_regions, plan_regions
 
-    files = generate_city(out, scale=scale, seed=seed, profile=profile, progress=_say,
-                          reference_date=date.fromisoformat(DEMO_REFERENCE_DATE))
-    click.echo(f"register: {files.register} ({files.residents:,} residents, {files.families:,} families)")
-    for path in files.members:
-        click.echo(f"members:  {path}")
-    click.echo(f"truth:    {files.truth_residents.parent} ({files.member_rows:,} membership rows)")
+    if regions:
+        plan = plan_regions(regions, scale)
+        _say(f"{', '.join(plan.regions)} at scale {scale}: {plan.families:,} families, about {plan.residents:,} "
+             f"residents and {plan.member_rows:,} membership rows, in {plan.parts} part(s)")
+    parts = generate_regions(out, regions or ("35.77",), scale=scale, seed=seed, profile=profile, progress=_say,
+                             reference_date=date.fromisoformat(DEMO_REFERENCE_DATE))
+    for files in parts:
+        click.echo(f"register: {files.register} ({files.residents:,} residents, {files.families:,} families)")
+        for path in files.members:
+            click.echo(f"members:  {path}")
+        click.echo(f"truth:    {files.truth_residents.parent} ({files.member_rows:,} membership rows)")
 
 
 @main.command()
@@ -115,10 +147,13 @@ def generate(scale: float, seed: int, profile: str, out: Path) -> None:
 @click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="DuckDB warehouse file [default: data/warehouse/ucj.duckdb].")
 @click.option("--reference-date", default=None, help="Date ages are computed at (YYYY-MM-DD) [default: today].")
+@click.option("--region", "regions", multiple=True, metavar="CODE",
+              help="Kemendagri code of a region to cover (35.77 a kabupaten/kota, 35 a province); repeat for "
+                   "several. Overrides [region] codes of the config [default: 35.77, Kota Madiun].")
 def run(register: tuple[Path, ...], members: tuple[Path, ...], out: Path, config: Path | None,
-        warehouse: Path | None, reference_date: str | None) -> None:
+        warehouse: Path | None, reference_date: str | None, regions: tuple[str, ...]) -> None:
     """Run the whole pipeline (the Dagster job) on these files and publish to OUT."""
-    _run(list(register), list(members), out, config, warehouse, reference_date)
+    _run(list(register), list(members), out, config, warehouse, reference_date, regions)
 
 
 @main.command()

@@ -11,7 +11,7 @@ import numpy as np
 
 from .days import ymd
 
-__all__ = ["nik_prefix", "assign_serials", "assign_niks", "assign_kks", "as_text"]
+__all__ = ["Part", "nik_prefix", "assign_serials", "assign_niks", "assign_kks", "as_text"]
 
 
 def nik_prefix(region6: np.ndarray, days: np.ndarray, female: np.ndarray | None) -> np.ndarray:
@@ -22,8 +22,14 @@ def nik_prefix(region6: np.ndarray, days: np.ndarray, female: np.ndarray | None)
     return np.asarray(region6, dtype="int64") * 1_000_000 + d * 10_000 + m * 100 + (y % 100)
 
 
-def assign_serials(prefix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Serial 1, 2, 3... within each distinct prefix, in a random order among equal prefixes."""
+Part = tuple[int, int]
+"""(index, count) of one chunk of a population generated in chunks: serials and KPJ numbers of chunk i
+are i + 1 modulo count, so no two chunks share a number. (0, 1) is a population in one piece."""
+
+
+def assign_serials(prefix: np.ndarray, rng: np.random.Generator, part: Part = (0, 1)) -> np.ndarray:
+    """Serial 1, 2, 3... within each distinct prefix, in a random order among equal prefixes (for chunk
+    i of n: i + 1, i + 1 + n, i + 1 + 2n, ...)."""
     n = len(prefix)
     order = np.lexsort((rng.random(n), prefix))
     sp = prefix[order]
@@ -31,17 +37,18 @@ def assign_serials(prefix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     group_start = np.maximum.accumulate(np.where(start, np.arange(n), 0)) if n else start
     rank = np.empty(n, dtype="int64")
     rank[order] = np.arange(n) - group_start
-    if n and rank.max() >= 9999:
+    index, count = part
+    if n and rank.max() * count + index >= 9999:
         raise ValueError("more than 9999 people share one NIK prefix")
-    return rank + 1
+    return rank * count + index + 1
 
 
 def assign_niks(
-    region6: np.ndarray, birth_days: np.ndarray, female: np.ndarray, rng: np.random.Generator
+    region6: np.ndarray, birth_days: np.ndarray, female: np.ndarray, rng: np.random.Generator, part: Part = (0, 1)
 ) -> np.ndarray:
     """Unique 16-digit NIKs (int64) for everyone in the arrays."""
     prefix = nik_prefix(region6, birth_days, female)
-    nik = prefix * 10_000 + assign_serials(prefix, rng)
+    nik = prefix * 10_000 + assign_serials(prefix, rng, part)
     return nik
 
 
@@ -59,13 +66,16 @@ def _max_serial_by_prefix(prefix: np.ndarray, taken: np.ndarray) -> np.ndarray:
 
 
 def assign_kks(
-    region6: np.ndarray, record_days: np.ndarray, rng: np.random.Generator, forbidden: np.ndarray
+    region6: np.ndarray, record_days: np.ndarray, rng: np.random.Generator, forbidden: np.ndarray,
+    part: Part = (0, 1),
 ) -> np.ndarray:
     """Unique 16-digit No. KK numbers (int64), none equal to a value in `forbidden` (NIKs and
     KKs already issued): serials continue after the highest one taken under the same prefix."""
     prefix = nik_prefix(region6, record_days, None)
-    kk = prefix * 10_000 + _max_serial_by_prefix(prefix, np.asarray(forbidden, dtype="int64"))
-    kk += assign_serials(prefix, rng)
+    taken = _max_serial_by_prefix(prefix, np.asarray(forbidden, dtype="int64"))
+    count = part[1]
+    kk = prefix * 10_000 + (taken + count - 1) // count * count  # a multiple of count: keeps the chunk's residue
+    kk += assign_serials(prefix, rng, part)
     if len(np.unique(kk)) != len(kk) or (kk // 10_000 != prefix).any():
         raise ValueError("No. KK numbers are not unique or overflow their serial")
     return kk

@@ -102,10 +102,12 @@ def _between(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray, recent: b
     return lo + (np.maximum(hi - lo, 0) * u).astype("int64")
 
 
-def _kpjs(rng: np.random.Generator, start: np.ndarray) -> np.ndarray:
+def _kpjs(rng: np.random.Generator, start: np.ndarray, part: tuple[int, int] = (0, 1)) -> np.ndarray:
     years = start.astype("datetime64[D]").astype("datetime64[Y]").astype("int64") + 1970
     body = rng.integers(0, 1_000_000_000, len(start))
+    index, count = part
     while True:
+        body = body - body % count + index  # chunk i of n: bodies i modulo n, unique across chunks
         num = (years % 100) * 1_000_000_000 + body
         _, first = np.unique(num, return_index=True)
         dup = np.ones(len(num), dtype=bool)
@@ -185,7 +187,8 @@ def build_rows(
     )
 
 
-def merge_rows(rng: np.random.Generator, parts: list[tuple[MemberRows, int]]) -> MemberRows:
+def merge_rows(rng: np.random.Generator, parts: list[tuple[MemberRows, int]],
+               chunk: tuple[int, int] = (0, 1)) -> MemberRows:
     """Concatenate row sets, adding each one's person offset, and give every row a unique KPJ."""
 
     def cat(attr: str) -> np.ndarray:
@@ -193,7 +196,8 @@ def merge_rows(rng: np.random.Generator, parts: list[tuple[MemberRows, int]]) ->
 
     person = np.concatenate([r.person + off for r, off in parts])
     start = cat("start")
-    return MemberRows(person, cat("segment"), cat("active"), start, cat("end"), cat("employer"), _kpjs(rng, start))
+    kpj = _kpjs(rng, start, chunk)
+    return MemberRows(person, cat("segment"), cat("active"), start, cat("end"), cat("employer"), kpj)
 
 
 def true_status(rows: MemberRows, n_residents: int) -> np.ndarray:

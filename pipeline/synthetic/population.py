@@ -8,7 +8,7 @@ from datetime import date
 
 import numpy as np
 
-from pipeline.reference import KELURAHAN
+from pipeline.reference import KELURAHAN, Kelurahan, desa_kelurahan_of
 
 from .days import to_days, ymd
 from .regions import MADIUN_KECAMATAN_CODES, STREETS, draw_outside_regions
@@ -55,6 +55,7 @@ class Families:
     rw: np.ndarray  # int64
     address: list[str]
     kk_days: np.ndarray  # int64 day number of the KK recording date
+    places: tuple[Kelurahan, ...] = ()  # what `kelurahan` indexes; () = Kota Madiun's KELURAHAN
 
 
 def age_at(birth: np.ndarray, ref_days: int) -> np.ndarray:
@@ -152,9 +153,48 @@ def _nik_regions(rng: np.random.Generator, role: np.ndarray, home6: np.ndarray) 
     return region
 
 
-def _addresses(rng: np.random.Generator, n_fam: int, kel: np.ndarray) -> list[str]:
+def _kecamatan_of(kabupaten: int) -> np.ndarray:
+    """6-digit codes (int64) of every kecamatan of a kabupaten/kota, from the reference."""
+    return np.array(sorted({int(k.kecamatan_code) for k in desa_kelurahan_of([str(kabupaten)])}), dtype="int64")
+
+
+def _nik_regions_anywhere(rng: np.random.Generator, role: np.ndarray, home6: np.ndarray,
+                          partners: tuple[int, ...]) -> np.ndarray:
+    """`_nik_regions` for any kabupaten/kota: another kecamatan of the same one for ~10%; from
+    outside at the same rates, a third of those from the other kabupaten/kota of the run
+    (`partners`), so that a run on several regions has people who moved between them."""
+    p_out = np.select(
+        [role == HEAD, (role == WIFE) | (role == HUSBAND), (role == PARENT) | (role == PARENT_IN_LAW),
+         (role == OTHER) | (role == IN_LAW)],
+        [0.11, 0.15, 0.20, 0.25],
+        0.025,
+    )
+    n = len(role)
+    region = home6.copy()
+    same = rng.random(n) < 0.10
+    for kab in np.unique(home6 // 100).tolist():
+        kecs = _kecamatan_of(kab)
+        pick = same & (home6 // 100 == kab)
+        region[pick] = kecs[rng.integers(0, len(kecs), int(pick.sum()))]
+    outside = rng.random(n) < p_out
+    region[outside] = draw_outside_regions(rng, int(outside.sum()))
+    moved = outside & (rng.random(n) < 1 / 3)
+    for kab in np.unique(home6 // 100).tolist():
+        others = [p for p in partners if p != kab]
+        pick = np.flatnonzero(moved & (home6 // 100 == kab))
+        if not others or not len(pick):
+            continue
+        origin = np.array(others, dtype="int64")[rng.integers(0, len(others), len(pick))]
+        for code in np.unique(origin).tolist():
+            kecs = _kecamatan_of(code)
+            rows = pick[origin == code]
+            region[rows] = kecs[rng.integers(0, len(kecs), len(rows))]
+    return region
+
+
+def _addresses(rng: np.random.Generator, n_fam: int, kel: np.ndarray, n_places: int = len(KELURAHAN)) -> list[str]:
     n_st = len(STREETS)
-    kel_streets = np.array([rng.choice(n_st, size=8, replace=False) for _ in KELURAHAN])
+    kel_streets = np.array([rng.choice(n_st, size=8, replace=False) for _ in range(n_places)])
     street = kel_streets[kel, rng.integers(0, 8, n_fam)]
     no = rng.integers(1, 180, n_fam)
     suffix = np.where(rng.random(n_fam) < 0.08, rng.integers(0, 3, n_fam), -1)
@@ -174,18 +214,26 @@ def _addresses(rng: np.random.Generator, n_fam: int, kel: np.ndarray) -> list[st
     return out
 
 
-def make_city(rng: np.random.Generator, n_fam: int, ref_days: int, dob_correction: float) -> tuple[Families, People]:
-    """Generate `n_fam` families over the 27 kelurahan and their members, ordered by kelurahan,
-    RW, RT, family and position in the family (head first)."""
-    weights = rng.lognormal(0.0, 0.35, len(KELURAHAN))
-    kel = np.sort(rng.choice(len(KELURAHAN), size=n_fam, p=weights / weights.sum()))
-    n_rw = rng.integers(4, 9, len(KELURAHAN))
-    n_rt = rng.integers(8, 16, len(KELURAHAN))
+def make_city(rng: np.random.Generator, n_fam: int, ref_days: int, dob_correction: float,
+              places: tuple[Kelurahan, ...] = (), place_weights: np.ndarray | None = None,
+              partners: tuple[int, ...] = ()) -> tuple[Families, People]:
+    """Generate `n_fam` families over the 27 kelurahan (or over `places`, any desa/kelurahan, each
+    weighted by `place_weights` on top of its own random size) and their members, ordered by
+    kelurahan, RW, RT, family and position in the family (head first). `partners`: the kabupaten/kota
+    codes of the whole run, where some residents' NIKs were first issued."""
+    anywhere = bool(places)
+    places = places or KELURAHAN
+    weights = rng.lognormal(0.0, 0.35, len(places))
+    if place_weights is not None:
+        weights = weights * place_weights
+    kel = np.sort(rng.choice(len(places), size=n_fam, p=weights / weights.sum()))
+    n_rw = rng.integers(4, 9, len(places))
+    n_rt = rng.integers(8, 16, len(places))
     rw = (rng.random(n_fam) * n_rw[kel]).astype("int64") + 1
     rt = (rng.random(n_fam) * n_rt[kel]).astype("int64") + 1
     fam_order = np.lexsort((rt, rw, kel))
     kel, rw, rt = kel[fam_order], rw[fam_order], rt[fam_order]
-    kec6 = np.array([int(k.kecamatan_code) for k in KELURAHAN], dtype="int64")[kel]
+    kec6 = np.array([int(k.kecamatan_code) for k in places], dtype="int64")[kel]
     family, role, female, age = _family_members(rng, n_fam)
     order = np.lexsort((-age, _ROLE_ORDER[role], family))
     family, role, female, age = family[order], role[order], female[order], age[order]
@@ -194,23 +242,29 @@ def make_city(rng: np.random.Generator, n_fam: int, ref_days: int, dob_correctio
     fix = rng.random(len(birth)) < dob_correction
     shift = np.where(rng.random(len(birth)) < 0.7, rng.integers(1, 31, len(birth)), 365)
     nik_birth[fix] = (birth + np.where(rng.random(len(birth)) < 0.5, -shift, shift))[fix]
-    region6 = _nik_regions(rng, role, kec6[family])
+    if anywhere:
+        region6 = _nik_regions_anywhere(rng, role, kec6[family], partners)
+    else:
+        region6 = _nik_regions(rng, role, kec6[family])
     head_birth = birth[role == HEAD]
     lo = np.maximum(to_days(date(2005, 1, 1)), head_birth + 20 * 365)
     hi = min(to_days(date(2025, 12, 31)), ref_days - 1)
     kk_days = lo + (rng.random(n_fam) * np.maximum(hi - lo, 1)).astype("int64")
-    fams = Families(kel, kec6, rt, rw, _addresses(rng, n_fam, kel), kk_days)
+    fams = Families(kel, kec6, rt, rw, _addresses(rng, n_fam, kel, len(places)), kk_days,
+                    places if anywhere else ())
     people = People(family, role, female, birth, nik_birth, region6, age_at(birth, ref_days))
     return fams, people
 
 
-def make_outsiders(rng: np.random.Generator, n: int, ref_days: int) -> People:
-    """Workers registered with BPJS TK who do not live in the city (not in the register)."""
+def make_outsiders(rng: np.random.Generator, n: int, ref_days: int, home_kecamatan: tuple[int, ...] = ()) -> People:
+    """Workers registered with BPJS TK who do not live in the city (not in the register); 5% carry
+    a NIK first issued in the city (or in `home_kecamatan`, the regions generated) and moved away."""
     age = np.clip(np.rint(rng.normal(36, 10, n)), 18, 62).astype("int64")
     birth = birth_from_age(rng, age, ref_days)
     region = draw_outside_regions(rng, n)
     madiun = rng.random(n) < 0.05
-    region[madiun] = np.array(MADIUN_KECAMATAN_CODES, dtype="int64")[rng.integers(0, 3, int(madiun.sum()))]
+    home = home_kecamatan or MADIUN_KECAMATAN_CODES
+    region[madiun] = np.array(home, dtype="int64")[rng.integers(0, len(home), int(madiun.sum()))]
     female = rng.random(n) < 0.42
     return People(
         np.full(n, -1), np.zeros(n, dtype="int64"), female, birth, birth.copy(), region, age_at(birth, ref_days)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.reference import KECAMATAN, KELURAHAN
+from pipeline.reference import KECAMATAN, KELURAHAN, Kelurahan
 
 __all__ = [
     "MADIUN_KECAMATAN_CODES",
@@ -133,22 +133,24 @@ def _title(s: str) -> str:
     return " ".join(w[:1].upper() + w[1:].lower() for w in s.split(" "))
 
 
-def kelurahan_spellings() -> list[list[str]]:
+def kelurahan_spellings(places: tuple[Kelurahan, ...] = ()) -> list[list[str]]:
     """For each of the 27 kelurahan (reference order), its spellings: index 0 is the proper
     name ("Oro-oro Ombo"), then "ORO-ORO OMBO", "KEL. ORO-ORO OMBO", "Kelurahan Oro-oro Ombo",
-    "Oro Oro Ombo" (or "KELURAHAN ..." when the name has no hyphen)."""
+    "Oro Oro Ombo" (or "KELURAHAN ..." when the name has no hyphen). `places` (any desa/kelurahan)
+    replaces the 27; a desa is written "DS. ..." and "Desa ..." instead."""
     out = []
-    for kel in KELURAHAN:
+    for kel in places or KELURAHAN:
         up = kel.name.upper()
-        alt = _title(kel.name.replace("-", " ")) if "-" in kel.name else f"KELURAHAN {up}"
-        out.append([kel.name, up, f"KEL. {up}", f"Kelurahan {kel.name}", alt])
+        word, short = ("Desa", "DS.") if kel.is_desa else ("Kelurahan", "KEL.")
+        alt = _title(kel.name.replace("-", " ")) if "-" in kel.name else f"{word.upper()} {up}"
+        out.append([kel.name, up, f"{short} {up}", f"{word} {kel.name}", alt])
     return out
 
 
-def kecamatan_spellings() -> dict[str, list[str]]:
+def kecamatan_spellings(places: tuple[Kelurahan, ...] = ()) -> dict[str, list[str]]:
     """For each kecamatan code, its spellings: proper name first, then "TAMAN", "KEC. TAMAN",
     "Kecamatan Taman", "KECAMATAN TAMAN"."""
     return {
         code: [name, name.upper(), f"KEC. {name.upper()}", f"Kecamatan {name}", f"KECAMATAN {name.upper()}"]
-        for code, name in KECAMATAN.items()
+        for code, name in ({k.kecamatan_code: k.kecamatan for k in places} if places else KECAMATAN).items()
     }

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from pipeline.reference import KELURAHAN, SHDK
+from pipeline.reference import KELURAHAN, SHDK, region_name
 
 from .days import DMY_DASH, ISO, format_dates
 from .identifiers import as_text
@@ -59,6 +59,7 @@ class RegisterInput:
     nik: np.ndarray  # int64 per person
     kk: np.ndarray  # int64 per family
     status: np.ndarray  # true coverage status per person
+    kabupaten_column: bool = False  # write KABUPATEN (a run over several kabupaten/kota)
 
 
 def _invalid(nik: str, u: float, v: float) -> str:
@@ -79,7 +80,9 @@ def write_register(path: Path, truth_path: Path, data: RegisterInput, rng: np.ra
     nik_txt = as_text(data.nik).tolist()
     kk_txt = as_text(data.kk).tolist()
     dates = format_dates(p.birth, np.where(rng.random(n) < 0.05, ISO, DMY_DASH))
-    kel_sp, kec_sp = kelurahan_spellings(), kecamatan_spellings()
+    places = f.places or KELURAHAN
+    kel_sp, kec_sp = kelurahan_spellings(f.places), kecamatan_spellings(f.places)
+    kab_name = {k.kabupaten_code: region_name(k.kabupaten_code) for k in places}
     kel = f.kelurahan[fam]
     kel_v = np.where(rng.random(n) < prof.register_region_variant, rng.integers(1, 5, n), 0)
     kec_v = np.where(rng.random(n) < prof.register_region_variant, rng.integers(1, 5, n), 0)
@@ -105,19 +108,23 @@ def write_register(path: Path, truth_path: Path, data: RegisterInput, rng: np.ra
             f"{f.rt[fi]:03d}",
             f"{f.rw[fi]:03d}",
             kel_sp[k][kel_v[i]],
-            kec_sp[KELURAHAN[k].kecamatan_code][kec_v[i]],
+            kec_sp[places[k].kecamatan_code][kec_v[i]],
+            *([kab_name[places[k].kabupaten_code]] if data.kabupaten_column else []),
             occupation_label(int(data.occupation[i]), occ_v[i]),
             SHDK[int(p.role[i])],
             str(int(data.desil[fi])),
         ]
 
     index, is_dup = duplicate_index(rng, n, prof.register_duplicate)
-    write_csv(path, REGISTER_HEADER, (row(j) for j in index.tolist()), delimiter=";", encoding="utf-8-sig")
+    header = REGISTER_HEADER
+    if data.kabupaten_column:
+        header = (*REGISTER_HEADER[:10], "KABUPATEN/KOTA", *REGISTER_HEADER[10:])
+    write_csv(path, header, (row(j) for j in index.tolist()), delimiter=";", encoding="utf-8-sig")
     dirt_txt = [
         ",".join(t for t, on in (("title", titled[j]), ("invalid_nik", invalid[j]), ("duplicate_row", d)) if on)
         for j, d in zip(index.tolist(), is_dup.tolist(), strict=True)
     ]
-    kel_codes = np.array([k.code for k in KELURAHAN], dtype=object)
+    kel_codes = np.array([k.code for k in places], dtype=object)
     write_parquet(
         truth_path,
         {
