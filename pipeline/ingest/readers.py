@@ -365,15 +365,24 @@ def _open_workbook(source: SourceFile):  # noqa: ANN202 (python_calamine's workb
         raise _spreadsheet_error(source, exc) from None
 
 
+_SHEETS: dict[tuple[Path, str], object] = {}  # the sheets `workbook_sheets` parsed, until `_xlsx_rows` reads them
+
+
 def workbook_sheets(source: SourceFile) -> list[tuple[str, bool]]:
     """(sheet name, holds any non-empty cell) for every worksheet, in workbook order."""
     workbook = _open_workbook(source)
+    if len(workbook.sheet_names) == 1:
+        return [(workbook.sheet_names[0], True)]
+    _SHEETS.clear()
     sheets = []
     for name in workbook.sheet_names:
-        try:  # stops at the first filled cell: a data sheet is not converted twice
-            filled = any(any(cell_text(v).strip() for v in row) for row in workbook.get_sheet_by_name(name).iter_rows())
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+            filled = any(any(cell_text(v).strip() for v in row) for row in sheet.iter_rows())  # stops when found
         except Exception as exc:  # a damaged sheet
             raise _spreadsheet_error(replace(source, label=f"{source.path.name} [{name}]"), exc) from None
+        if filled:
+            _SHEETS[(source.path, name)] = sheet  # parsed once, not again to be read
         sheets.append((name, filled))
     return sheets
 
@@ -425,7 +434,8 @@ def _xlsx_rows(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
     names = workbook.sheet_names
     formulas = _uncached_formulas(source, names.index(source.sheet) if source.sheet in names else 0)
     try:
-        sheet = workbook.get_sheet_by_index(0) if source.sheet is None else workbook.get_sheet_by_name(source.sheet)
+        sheet = (_SHEETS.pop((source.path, source.sheet), None) or
+                 (workbook.get_sheet_by_index(0) if source.sheet is None else workbook.get_sheet_by_name(source.sheet)))
         rows = sheet.iter_rows()
     except Exception as exc:
         raise _spreadsheet_error(source, exc) from None
