@@ -22,7 +22,7 @@ import duckdb
 
 from pipeline.config import LinkingConfig
 from pipeline.errors import ConfigError
-from pipeline.linking.assignment import assign
+from pipeline.linking.assignment import apply_answers, assign
 from pipeline.linking.blocking import build_candidate_pairs
 from pipeline.linking.comparisons import COMPARISONS, levels_sql, prepare_link_tables, register_functions
 from pipeline.linking.explain import explanation_sql, level_label_sql
@@ -68,6 +68,8 @@ def link(con: duckdb.DuckDBPyConnection, config: LinkingConfig,
     if config.model_file:
         say("reusing the model weights of " + Path(config.model_file).name)
         params = load_model(Path(config.model_file))
+        # m and u describe names and errors; the prior per resident is this register's own.
+        params.residents = int(con.execute("SELECT count(*) FROM residents").fetchone()[0])
     else:
         say("estimating model weights (u from random pairs, m by EM)")
         params = train(con, sample_pairs=config.u_sample_pairs, seed=config.seed,
@@ -77,6 +79,11 @@ def link(con: duckdb.DuckDBPyConnection, config: LinkingConfig,
     score_pairs(con, params, nik_date_floor_probability=config.nik_date_floor_probability,
                 other_region_max_probability=config.other_region_max_probability)
     decisions = assign(con, link_threshold=config.link_threshold, review_threshold=config.review_threshold)
+    settled = apply_answers(con)  # officers' answers beat the model
+    if any(settled.values()):
+        say(f"officers' answers: {settled['confirmed']} pairs confirmed, {settled['rejected']} rejected")
+        decisions = dict(con.execute("SELECT decision, count(*) FROM pair_decisions WHERE decision <> 'no_link' "
+                                     "GROUP BY 1").fetchall())
     lap("scoring_and_assignment")
     _links_table(con)
     # Kept beside the links, so the publication can write the model it used.
@@ -114,11 +121,13 @@ def _links_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
     CREATE OR REPLACE TABLE scored_pairs AS
     SELECT s.member_id, m.kpj, s.resident_id, r.nik AS resident_nik, coalesce(d.decision, 'no_link') AS decision,
-        coalesce(d.conflict, FALSE) AS conflict, c.rule,
+        coalesce(d.conflict, FALSE) AS conflict, CASE WHEN d.answer = 'same' THEN 'verified' ELSE c.rule END AS rule,
         round(s.probability, 6) AS probability, round(s.match_weight, 3) AS match_weight,
         {labels}, {weights}, round(s.tf_name, 3) AS name_tf_adjustment, round(s.floor_bits, 3) AS nik_date_floor,
         s.nik_date_agree AND s.g_name NOT IN ({_strong_name_levels()}) AS name_differs,
-        {explanation_sql()} AS explanation
+        {explanation_sql()} || coalesce('; petugas ' || d.answered_by || ' (' || d.answered_at[:16] || ' UTC): '
+            || CASE d.answer WHEN 'same' THEN 'sama orang' ELSE 'bukan orang yang sama' END, '') AS explanation,
+        coalesce(d.model_decision, 'no_link') AS model_decision, d.answer_id, d.answered_by, d.answered_at
     FROM pair_scores s
     LEFT JOIN pair_decisions d USING (member_id, resident_id)
     JOIN candidate_pairs c USING (member_id, resident_id)

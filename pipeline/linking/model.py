@@ -11,6 +11,10 @@ per-membership posterior that shares probability between namesakes.
   from the session anchored on that agreement: there u is conditional on it.
 - Bayes factor of a pair: sum of log2(m/u) per comparison, plus a term-frequency adjustment on name
   levels, log2(u_exact / tf(name)) capped at `name_tf_cap_bits`, so SRI counts less than a rare name.
+  The cap keeps a rare name from outweighing a NIK or birth date that disagrees; when the name is the
+  only field the pair can compare (an export row with neither NIK nor birth date), its whole rarity
+  is the evidence and the cap does not apply: a full name one resident carries links, a name two or
+  more carry shares the probability between them and goes to review.
 - Posterior: a membership is one of the N residents (prior pi/N each) or nobody in the register
   (1-pi). P(resident i) = (pi/N) 2^w_i / ((1-pi) + (pi/N) sum_j 2^w_j) over its candidates j.
   Two residents with the same name and birth date therefore get about half each, never a link.
@@ -57,6 +61,7 @@ TRAINING_SESSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 STRONG_NAME_LEVELS = ("exact", "one_typo", "near", "subset", "initials")
 NEAR_NIK_LEVELS = ("first15", "date_digit", "one_digit")
 _DATE_NOT_CONTRADICTING = ("exact", "nik_date", "swapped")
+_NAME_ONLY_SQL = "g_nik < 0 AND g_birth_date < 0"
 
 
 # Levels that are disagreement (the last ones of each comparison); agreement levels are floored at
@@ -115,19 +120,23 @@ class ModelParams:
         """The inverse of `to_dict` (a publication's `model.json`), checked against today's comparisons:
         a model trained on other levels cannot be reused."""
         try:
-            params = cls(m=_tables(data["m"]), u=_tables(data["u"]), m_given=_tables(data["m_given"]),
-                         u_given=_tables(data["u_given"]), prior_in_register=float(data["prior_in_register"]),  # type: ignore[arg-type]
+            tables = {key: _tables(data[key]) for key in ("m", "u", "m_given", "u_given")}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"model file is not a model.json of this engine: {exc!r} missing or wrong") from exc
+        for c in comparisons:
+            for key in ("m", "u") + (("m_given", "u_given") if c.given else ()):
+                found = len(tables[key].get(c.name, []))
+                if found != len(c.levels):
+                    raise ConfigError(f"model file was trained with other comparison levels for {c.title!r} "
+                                      f"({found} levels, this engine has {len(c.levels)}): train a new model "
+                                      "(run without --model)")
+        try:
+            params = cls(**tables, prior_in_register=float(data["prior_in_register"]),  # type: ignore[arg-type]
                          residents=int(data["residents"]), name_u_exact=float(data["name_u_exact"]),  # type: ignore[arg-type]
                          tf_cap_bits=float(data["tf_cap_bits"]), em_iterations=int(data["em_iterations"]),  # type: ignore[arg-type]
                          pattern_count=int(data["pattern_count"]))  # type: ignore[arg-type]
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"model file is not a model.json of this engine: {exc!r} missing or wrong") from exc
-        for c in comparisons:
-            for table in (params.m, params.u) + ((params.m_given, params.u_given) if c.given else ()):
-                if len(table.get(c.name, [])) != len(c.levels):
-                    raise ConfigError(f"model file was trained with other comparison levels for {c.title!r} "
-                                      f"({len(table.get(c.name, []))} levels, this engine has {len(c.levels)}): "
-                                      "train a new model (run without --model)")
         return params
 
 
@@ -271,8 +280,9 @@ def score_pairs(con: duckdb.DuckDBPyConnection, params: ModelParams,
     tf_levels = ", ".join(str(i) for i, lvl in enumerate(name.levels) if lvl.tf_adjusted)
     shorter = ", ".join(str(i) for i, lvl in enumerate(name.levels) if lvl.label in ("subset", "one_word"))
     tf_value = f"CASE WHEN g_name IN ({shorter}) THEN name_tf_shorter ELSE name_tf END"
+    cap = f"CASE WHEN {_NAME_ONLY_SQL} THEN 'Infinity'::DOUBLE ELSE {params.tf_cap_bits!r} END"
     tf_adj = (f"CASE WHEN g_name IN ({tf_levels}) THEN "
-              f"least(log2({params.name_u_exact!r} / {tf_value}), {params.tf_cap_bits!r}) ELSE 0.0 END")
+              f"least(log2({params.name_u_exact!r} / {tf_value}), {cap}) ELSE 0.0 END")
     w_sum = " + ".join(f"w_{c.name}" for c in comparisons)
     better = (f"g_name IN ({_indices(NAME, STRONG_NAME_LEVELS)}) AND g_nik IN ({_indices(NIK, NEAR_NIK_LEVELS)}) "
               f"AND (g_birth_date < 0 OR g_birth_date IN ({_indices(BIRTH_DATE, _DATE_NOT_CONTRADICTING)}))")
@@ -350,7 +360,8 @@ def reference_bayes_factor(levels: dict[str, int], name_tf: float, name_tf_short
         total += weights[level]
         if c.name == "name" and c.levels[level].tf_adjusted:
             tf = name_tf_shorter if c.levels[level].label in ("subset", "one_word") else name_tf
-            total += min(math.log2(params.name_u_exact / tf), params.tf_cap_bits)
+            name_only = all(levels[o.name] < 0 for o in comparisons if o.name != "name")
+            total += min(math.log2(params.name_u_exact / tf), math.inf if name_only else params.tf_cap_bits)
     return total
 
 
