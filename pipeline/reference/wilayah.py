@@ -3,7 +3,7 @@
 `wilayah_kepmendagri_2025.csv.gz` beside this module holds 38 provinsi, 514 kabupaten/kota, 7,285
 kecamatan and 83,762 desa/kelurahan (source and MIT licence: README.md and LICENSE-wilayah.txt here).
 Codes are used without dots everywhere in the engine: `35` province, `3577` kabupaten/kota, `357701`
-kecamatan, `3577011001` desa/kelurahan (the 7th digit: 1 kelurahan, 2 desa).
+kecamatan, `3577011001` desa/kelurahan (the 7th digit: 1 kelurahan, 2 desa, 3 desa adat).
 
 - `wilayah()`: the file as a dict, read once per process;
 - `load_wilayah(con)`: the file as the DuckDB table `ref_wilayah`, loaded once per warehouse;
@@ -69,8 +69,8 @@ class Kelurahan:
 
     @property
     def is_desa(self) -> bool:
-        """Desa codes start with 2 after the kecamatan, kelurahan codes with 1."""
-        return self.code[6] == "2"
+        """Kelurahan codes start with 1 after the kecamatan; desa with 2 (3: desa adat, in Papua)."""
+        return self.code[6] != "1"
 
 
 @lru_cache(maxsize=64)
@@ -173,7 +173,7 @@ def region_view(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> tuple[s
     con.execute(f"""
     CREATE OR REPLACE VIEW ref_kelurahan AS
     SELECT d.code, d.name, d.kecamatan_code, kc.name AS kecamatan, d.kabupaten_code, kb.name AS kabupaten,
-        CASE WHEN substr(d.code, 7, 1) = '2' THEN 'desa' ELSE 'kelurahan' END AS kind
+        CASE WHEN substr(d.code, 7, 1) = '1' THEN 'kelurahan' ELSE 'desa' END AS kind
     FROM ref_wilayah d
     JOIN ref_wilayah kc ON kc.code = d.kecamatan_code
     JOIN ref_wilayah kb ON kb.code = d.kabupaten_code
