@@ -62,7 +62,7 @@ def area_label(code: str | None) -> str:
         return code
     if region.level == "kecamatan":
         return f"Kec. {region.name}"
-    return f"{'Desa' if code[6] == '2' else 'Kel.'} {region.name}"
+    return f"{'Kel.' if code[6] == '1' else 'Desa'} {region.name}"
 
 
 def _now() -> str:
