@@ -2,8 +2,11 @@
 
 Throttling counts failures per username and per client address. After `max_failures` (or
 `max_failures_per_ip`) failures the key is locked for `lock_minutes`, doubled at each further lock
-up to `max_lock_minutes`. While locked no password is checked at all. Every answer to a failed login
-is the same generic message, and unknown usernames cost as much time as known ones.
+up to `max_lock_minutes`. A successful login clears its username's count, never the address's (one
+valid account must not reopen an address for guessing other usernames); a count is forgotten once no
+failure has followed for `failure_window_minutes`. While locked no password is checked at all.
+Every answer to a failed login is the same generic message, and unknown usernames cost as much time
+as known ones.
 """
 
 from __future__ import annotations
@@ -58,17 +61,18 @@ def _register_failure(con: sqlite3.Connection, settings: PortalSettings, usernam
     with transaction(con):
         for kind, key in _keys(username, client_ip):
             con.execute("INSERT INTO login_throttle (kind, key) VALUES (?, ?) ON CONFLICT DO NOTHING", (kind, key))
-            row = con.execute("SELECT failures, locks FROM login_throttle WHERE kind = ? AND key = ?",
+            row = con.execute("SELECT failures, locks, last_failure FROM login_throttle WHERE kind = ? AND key = ?",
                               (kind, key)).fetchone()
-            failures, locks = int(row["failures"]) + 1, int(row["locks"])
+            recent = now - float(row["last_failure"]) < settings.failure_window_minutes * 60
+            failures, locks = (int(row["failures"]) if recent else 0) + 1, int(row["locks"])
             locked_until = 0.0
             if failures >= limits[kind]:
                 locks += 1
                 minutes = min(settings.lock_minutes * 2 ** (locks - 1), settings.max_lock_minutes)
                 locked_until, failures = now + minutes * 60, 0
-            con.execute("UPDATE login_throttle SET failures = ?, locks = ?, "
-                        "locked_until = max(locked_until, ?) WHERE kind = ? AND key = ?",
-                        (failures, locks, locked_until, kind, key))
+            con.execute("UPDATE login_throttle SET failures = ?, locks = ?, locked_until = max(locked_until, ?), "
+                        "last_failure = ? WHERE kind = ? AND key = ?",
+                        (failures, locks, locked_until, now, kind, key))
 
 
 def _register_success(con: sqlite3.Connection, username: str) -> None:

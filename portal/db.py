@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS login_throttle (
     failures INTEGER NOT NULL DEFAULT 0,
     locks INTEGER NOT NULL DEFAULT 0,
     locked_until REAL NOT NULL DEFAULT 0,
+    last_failure REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (kind, key)
 );
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -57,6 +58,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
     prev_hash TEXT NOT NULL,
     row_hash TEXT NOT NULL UNIQUE
 );
+CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log(actor, action, at_utc);
 CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
@@ -97,6 +99,9 @@ def init_db(path: Path) -> None:
     try:
         con.execute("PRAGMA journal_mode = WAL")
         con.executescript(_SCHEMA)
+        columns = {row["name"] for row in con.execute("PRAGMA table_info(login_throttle)")}
+        if "last_failure" not in columns:  # a database made before failures were forgotten
+            con.execute("ALTER TABLE login_throttle ADD COLUMN last_failure REAL NOT NULL DEFAULT 0")
     finally:
         con.close()
     path.chmod(0o600)

@@ -57,6 +57,9 @@ class PortalSettings(BaseModel):
     max_failures_per_ip: int = Field(20, ge=1)
     """Failed logins from one client address (any usernames) before it is locked; a successful login
     does not lower it (one valid account must not open the address for guessing other usernames)."""
+    failure_window_minutes: float = Field(60.0, gt=0)
+    """Failed logins of a username or an address are forgotten once none has followed for this long,
+    minutes (so an office behind one address does not collect its typos for months)."""
     lock_minutes: float = Field(5.0, gt=0)
     """First lock, minutes; each further lock doubles it, up to `max_lock_minutes`."""
     max_lock_minutes: float = Field(24 * 60.0, gt=0)

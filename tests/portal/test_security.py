@@ -399,3 +399,42 @@ def test_a_publication_made_before_the_masking_rule_is_served_masked(make_client
     assert client.get(f"/daftar/berkas/{_KEL_A_BOOK}").status_code == 404
     niks = re.findall(r'<span class="nik">([^<]*)</span>', page)
     assert niks and all(re.fullmatch(r"\d{6}\*{10}", n) for n in niks)
+
+
+def test_failures_are_forgotten_once_none_followed_for_the_window(settings: PortalSettings) -> None:
+    """The address's count is kept across successful logins, but not for ever."""
+    from portal.auth import login as check_login
+
+    con = connect(settings.database)
+    t0, window = 1_000_000.0, settings.failure_window_minutes * 60
+    for n in range(settings.max_failures_per_ip - 1):
+        assert check_login(con, settings, f"tebak{n}", "salah-sekali-123", "10.0.0.9", now=t0 + n).user is None
+    assert check_login(con, settings, "kel_a", PASSWORD, "10.0.0.9", now=t0 + 100).token  # not forgotten by this
+    later = t0 + window - 60  # within the window of the last failure: one more locks the address
+    assert not check_login(con, settings, "tebak-x", "salah-sekali-123", "10.0.0.9", now=later).locked
+    assert check_login(con, settings, "kel_b", PASSWORD, "10.0.0.9", now=later + 1).locked
+    quiet = later + settings.max_lock_minutes * 60 + window  # the lock ran out and a window passed
+    for n in range(settings.max_failures_per_ip - 1):
+        check_login(con, settings, f"tebak{n}", "salah-sekali-123", "10.0.0.9", now=quiet + n)
+    assert check_login(con, settings, "kel_b", PASSWORD, "10.0.0.9", now=quiet + 100).token  # counted afresh
+    con.close()
+
+
+def test_an_older_portal_database_gets_the_new_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    from portal.db import init_db
+
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE login_throttle (kind TEXT NOT NULL CHECK (kind IN ('user', 'ip')), key TEXT NOT NULL, "
+                "failures INTEGER NOT NULL DEFAULT 0, locks INTEGER NOT NULL DEFAULT 0, "
+                "locked_until REAL NOT NULL DEFAULT 0, PRIMARY KEY (kind, key))")
+    old.execute("INSERT INTO login_throttle (kind, key, failures) VALUES ('ip', '10.0.0.1', 3)")
+    old.commit()
+    old.close()
+    init_db(path)
+    con = connect(path)
+    row = con.execute("SELECT failures, last_failure FROM login_throttle").fetchone()
+    con.close()
+    assert tuple(row) == (3, 0)
