@@ -15,6 +15,7 @@ reconciliation check catches any row the parser loses.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import logging
@@ -165,9 +166,21 @@ def _split_lines(text: str) -> list[str]:
     return [line for line in _LINES.split(text) if line]
 
 
+@functools.cache
+def _closed_line(delimiter: str) -> re.Pattern[str]:
+    """A line whose every quoted value closes on it (the common case, matched at C speed): a value is
+    quoted ("..." with "" for a quote, then anything up to the delimiter, as the csv module reads it)
+    or does not start with a quote."""
+    d = re.escape(delimiter)
+    value = f'(?:"[^"]*(?:""[^"]*)*"(?!")[^{d}\r\n]*|[^"{d}\r\n][^{d}\r\n]*|)'
+    return re.compile(f"{value}(?:{d}{value})*(?:\r\n|\n|\r)?")
+
+
 def _ends_in_quotes(line: str, delimiter: str) -> bool:
     """Whether a line ends inside a quoted value, by the csv module's rules (a quote opens a value
     only at its start; "" inside is a quote)."""
+    if _closed_line(delimiter).fullmatch(line):
+        return False
     inside, start, i, n = False, True, 0, len(line)
     while i < n:
         ch = line[i]
