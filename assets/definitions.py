@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from assets import automation, decisions, ingest, linking, publication, sources
+from assets import answers, automation, decisions, ingest, linking, publication, sources
 from assets.checks import quality_checks
 from assets.resources import PipelineSettings, WarehouseResource, project_root
 
-all_assets = dg.load_assets_from_modules([sources, ingest, linking, decisions, publication])
+all_assets = dg.load_assets_from_modules([sources, ingest, answers, linking, decisions, publication])
 all_checks = quality_checks
 
 # The whole graph as one job, on one process so the warehouse lock spans the run: what `ucj run`,

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.answers import field_answers
 from assets.ingest import memberships, residents
 from assets.resources import PipelineSettings, WarehouseResource
 from pipeline.linking.link import link
@@ -9,7 +10,7 @@ from pipeline.linking.link import link
 __all__ = ["links"]
 
 
-@dg.asset(group_name="linking", deps=[residents, memberships],
+@dg.asset(group_name="linking", deps=[residents, memberships, field_answers],
           description="Register-membership links and review pairs: exact NIK, NIK typos, then fuzzy name and "
                       "birth date, scored by a Fellegi-Sunter model trained on the data.")
 def links(context: dg.AssetExecutionContext, warehouse: WarehouseResource,

@@ -18,6 +18,7 @@ from pipeline.decisions.changes import build_changes
 from pipeline.decisions.coverage import build_coverage
 from pipeline.decisions.priority import build_candidates
 from pipeline.decisions.tracks import build_tracks
+from pipeline.ingest.answers import load_answers
 from pipeline.ingest.clean import build_rejects, clean_members, clean_register
 from pipeline.ingest.load import load_role
 from pipeline.linking.link import LinkingResult, link
@@ -33,8 +34,10 @@ class EngineRun:
 
 
 def run_engine(con: duckdb.DuckDBPyConnection, *, register: list[Path], members: list[Path], config: Config,
-               reference_date: date, progress: Callable[[str], None] | None = None) -> EngineRun:
-    """Ingest, clean, link, decide coverage, tracks and candidates in `con` (no publication)."""
+               reference_date: date, progress: Callable[[str], None] | None = None,
+               answers: Path | None = None) -> EngineRun:
+    """Ingest, clean, link, decide coverage, tracks and candidates in `con` (no publication).
+    `answers`: a portal database whose officers' answers are applied (none when not given)."""
     laps = Laps()
     lap = laps.lap
 
@@ -44,6 +47,7 @@ def run_engine(con: duckdb.DuckDBPyConnection, *, register: list[Path], members:
     clean_register(con, config, reference_date)
     clean_members(con, config, reference_date)
     build_rejects(con)
+    load_answers(con, answers)
     lap("clean")
     linking = link(con, config.linking, progress)
     lap("link")

@@ -16,7 +16,8 @@ from starlette.responses import Response
 
 from portal.db import init_db
 from portal.deps import NotLoggedIn
-from portal.routes import admin, audit, auth, downloads, lists
+from portal.answers import init_answers
+from portal.routes import admin, answers, audit, auth, downloads, lists
 from portal.settings import PortalSettings
 from portal.web import STATIC_DIR, render
 
@@ -24,7 +25,7 @@ __all__ = ["create_app", "ROUTERS"]
 
 log = logging.getLogger("portal.access")
 
-ROUTERS = (auth.router, lists.router, downloads.router, audit.router, admin.router)
+ROUTERS = (auth.router, lists.router, downloads.router, audit.router, admin.router, answers.router)
 
 _MESSAGES = {
     400: ("Permintaan tidak valid", "Periksa isian filter lalu coba lagi."),
@@ -47,6 +48,7 @@ def _error_page(request: Request, status: int, detail: str | None = None) -> Res
 def create_app(settings: PortalSettings) -> FastAPI:
     """The portal over `settings.publications`, keeping its state in `settings.database`."""
     init_db(settings.database)
+    init_answers(settings.database)
     app = FastAPI(title="Portal UCJ Kota Madiun", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -69,6 +69,8 @@ def _nav(request: Request) -> dict[str, Any]:
     if user is not None:
         if user.role in ("kelurahan", "kecamatan", "auditor"):
             items.append(("/daftar", "Daftar calon"))
+        if user.role in ("kelurahan", "kecamatan"):
+            items.append(("/lapangan", "Kerja lapangan"))
         if user.role == "auditor":
             items += [("/audit", "Log audit"), ("/riwayat", "Riwayat publikasi"), ("/penjelasan", "Penjelasan")]
         if user.role == "admin":

@@ -46,6 +46,8 @@ __all__ = [
     "OCCUPATION_GROUP_WORDS",
     "EMPLOYER_REFERRALS_QUERY",
     "build_tracks",
+    "apply_field_outcomes",
+    "FIELD_FLAGS",
     "age_sql",
 ]
 
@@ -69,6 +71,8 @@ OUT_OF_SCOPE_REASONS: dict[str, str] = {
     "pensioner": "pensiunan",
     "not_working": "tidak bekerja",
     "occupation_unknown": "pekerjaan tidak diketahui",
+    "moved_away": "pindah (dilaporkan petugas)",
+    "deceased": "meninggal (dilaporkan petugas)",
 }
 
 OCCUPATION_GROUP_WORDS: dict[str, str] = {
@@ -230,5 +234,112 @@ def build_tracks(con: duckdb.DuckDBPyConnection, config: EligibilityConfig, refe
     FROM judged
     ORDER BY resident_id
     """, _parameters(config, reference_date, regions))
+    apply_field_outcomes(con, config, reference_date)
     rows = con.execute("SELECT track, count(*) FROM tracks GROUP BY 1 ORDER BY 1").fetchall()
     return {str(track): int(n) for track, n in rows}
+
+
+FIELD_FLAGS: dict[str, str] = {
+    "enrolment_reported": "terdaftar menurut petugas, menunggu konfirmasi ekspor BPJS TK",
+    "enrolment_confirmed": "pendaftaran yang dilaporkan petugas terkonfirmasi ekspor BPJS TK",
+    "enrolment_contradicted": "pendaftaran yang dilaporkan petugas dibantah ekspor BPJS TK (KPJ NON AKTIF)",
+    "enrolment_unconfirmed": "pendaftaran yang dilaporkan petugas belum terkonfirmasi setelah masa tenggang",
+}
+
+_BY = "' (petugas ' || o_by || ', ' || strftime(outcome_date, '%d-%m-%Y') || ')'"
+_OUTCOME_WORDS = {"refused": "menolak", "unreachable": "tidak dapat dihubungi"}
+
+_FIELD_SQL = f"""
+CREATE OR REPLACE TABLE tracks AS
+WITH o AS (
+    SELECT r.resident_id, f.outcome, f.outcome_date, f.new_kpj, f.answer_id AS o_id, f.answered_by AS o_by,
+        f.answered_at AS o_at, f.attempts
+    FROM field_outcomes f JOIN residents r ON r.nik = f.resident_nik
+), kpj AS (
+    SELECT kpj, bool_or(is_active) AS active FROM memberships GROUP BY kpj
+), p AS (  -- the latest settled pair of each resident (pipeline/linking/assignment.py apply_answers)
+    SELECT resident_id, arg_max(CASE WHEN decision = 'link' THEN 'pair_same' ELSE 'pair_different' END, answer_id)
+            AS p_answer, max(answer_id) AS p_id, arg_max(answered_by, answer_id) AS p_by,
+        arg_max(answered_at, answer_id) AS p_at
+    FROM {{pairs}} WHERE answer_id IS NOT NULL GROUP BY resident_id
+), joined AS (
+    SELECT t.*, o.* EXCLUDE (resident_id), p.* EXCLUDE (resident_id), k.active AS kpj_active,
+        list_contains($candidate_tracks, t.track) AS listed,
+        CASE WHEN o.outcome = 'enrolled' THEN CASE
+            WHEN t.track = 'covered' OR k.active THEN 'enrolment_confirmed'
+            WHEN NOT k.active THEN 'enrolment_contradicted'
+            WHEN $ref <= o.outcome_date + $grace THEN 'enrolment_reported'
+            ELSE 'enrolment_unconfirmed' END END AS enrol_state
+    FROM tracks t LEFT JOIN o USING (resident_id) LEFT JOIN p USING (resident_id)
+    LEFT JOIN kpj k ON k.kpj = o.new_kpj
+), decided AS (
+    SELECT *,
+        CASE WHEN listed AND enrol_state IN ('enrolment_confirmed', 'enrolment_reported') THEN 'covered'
+             WHEN listed AND outcome IN ('moved', 'deceased', 'not_working') THEN 'out_of_scope'
+             ELSE track END AS new_track
+    FROM joined
+)
+SELECT * EXCLUDE (outcome, outcome_date, new_kpj, o_id, o_by, o_at, attempts, p_answer, p_id, p_by, p_at,
+                  kpj_active, listed, enrol_state, new_track)
+    REPLACE (
+    new_track AS track,
+    CASE
+        WHEN NOT listed OR outcome IS NULL THEN track_reason
+        WHEN enrol_state = 'enrolment_reported' THEN 'terdaftar menurut laporan petugas ' || o_by || ' ('
+            || strftime(outcome_date, '%d-%m-%Y') || ', KPJ ' || new_kpj || '); menunggu konfirmasi ekspor BPJS TK '
+            || 'sampai ' || strftime(outcome_date + $grace, '%d-%m-%Y')
+        WHEN enrol_state = 'enrolment_confirmed' THEN 'terdaftar menurut laporan petugas ' || o_by || ' ('
+            || strftime(outcome_date, '%d-%m-%Y') || '); KPJ ' || new_kpj || ' AKTIF di ekspor BPJS TK'
+        WHEN enrol_state = 'enrolment_contradicted' THEN track_reason || '; petugas melaporkan terdaftar dengan KPJ '
+            || new_kpj || {_BY} || ', tetapi ekspor BPJS TK mencatat KPJ itu NON AKTIF: periksa kembali'
+        WHEN enrol_state = 'enrolment_unconfirmed' THEN track_reason || '; petugas melaporkan terdaftar dengan KPJ '
+            || new_kpj || {_BY} || ', belum terlihat di ekspor BPJS TK setelah ' || $grace || ' hari: periksa kembali'
+        WHEN outcome = 'moved' THEN 'pindah' || replace({_BY}, ' (petugas', ' (dilaporkan petugas')
+        WHEN outcome = 'deceased' THEN 'meninggal' || replace({_BY}, ' (petugas', ' (dilaporkan petugas')
+        WHEN outcome = 'not_working' THEN 'tidak bekerja' || replace({_BY}, ' (petugas', ' (dilaporkan petugas')
+        ELSE track_reason || '; dihubungi ' || attempts || ' kali, terakhir: '
+            || {_case('outcome', _OUTCOME_WORDS)} || {_BY}
+    END AS track_reason,
+    CASE WHEN listed AND outcome IN ('moved', 'deceased', 'not_working')
+         THEN CASE outcome WHEN 'moved' THEN 'moved_away' ELSE outcome END
+         ELSE out_of_scope_reason END AS out_of_scope_reason,
+    CASE WHEN new_track = 'employer_compliance' THEN employer_npp END AS employer_npp,
+    CASE WHEN new_track = 'employer_compliance' THEN employer_name END AS employer_name
+    ),
+    coalesce(outcome, p_answer) AS field_answer,
+    CASE WHEN outcome IS NOT NULL THEN o_id ELSE p_id END AS field_answer_id,
+    CASE WHEN outcome IS NOT NULL THEN o_by ELSE p_by END AS field_answered_by,
+    CASE WHEN outcome IS NOT NULL THEN o_at ELSE p_at END AS field_answered_at,
+    attempts AS field_attempts,
+    enrol_state AS field_flag
+FROM decided
+ORDER BY resident_id
+"""
+
+
+def apply_field_outcomes(con: duckdb.DuckDBPyConnection, config: EligibilityConfig, reference_date: date) -> None:
+    """Officers' outcomes of outreach (`field_outcomes`, pipeline/ingest/answers.py) on `tracks`, for
+    people the rules put in a candidate track:
+    - enrolled: covered while BPJS TK's export has not caught up, up to `reported_enrolment_grace_days`
+      after the reported date; confirmed when the new KPJ is AKTIF in the export; listed again and
+      flagged when the export shows it NON AKTIF (contradicted) or the grace period is over;
+    - moved, deceased, not working: out of scope with that reason;
+    - refused, not reachable: still a candidate, with the number of attempts.
+    Every row an answer changed (an outcome, or a settled pair) names it: `field_answer`,
+    `field_answer_id`, `field_answered_by`, `field_answered_at` (UTC), plus `field_attempts`, `field_flag`."""
+    con.execute("CREATE TABLE IF NOT EXISTS field_outcomes (answer_id BIGINT, resident_nik VARCHAR, "
+                "outcome VARCHAR, outcome_date DATE, new_kpj VARCHAR, answered_by VARCHAR, answered_at VARCHAR, "
+                "publication_id VARCHAR, attempts INTEGER)")
+    pair_columns = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'scored_pairs'").fetchall()}
+    # hand-made tables (tests of the decisions alone) may have no scored pairs with answers
+    pairs = "scored_pairs" if "answer_id" in pair_columns else (
+        "(SELECT NULL::INTEGER AS resident_id, NULL::VARCHAR AS decision, NULL::BIGINT AS answer_id, "
+        "NULL::VARCHAR AS answered_by, NULL::VARCHAR AS answered_at WHERE FALSE)")
+    has_memberships = con.execute("SELECT count(*) FROM information_schema.tables "
+                                  "WHERE table_name = 'memberships'").fetchall()[0][0]
+    sql = _FIELD_SQL.replace("{pairs}", pairs)
+    if not has_memberships:
+        sql = sql.replace("FROM memberships", "FROM (SELECT NULL::VARCHAR AS kpj, NULL::BOOLEAN AS is_active) m")
+    con.execute(sql, {"candidate_tracks": list(CANDIDATE_TRACKS), "ref": reference_date,
+                      "grace": int(config.reported_enrolment_grace_days)})

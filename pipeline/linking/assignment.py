@@ -89,3 +89,46 @@ def assign(con: duckdb.DuckDBPyConnection, *, link_threshold: float, review_thre
     finally:
         con.unregister("decided_pairs")
     return dict(con.execute("SELECT decision, count(*) FROM pair_decisions GROUP BY 1").fetchall())
+
+
+def apply_answers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Officers' answers beat the model (a separate step after `assign`): a pair they confirmed is
+    linked (rule `verified` in the links) and its membership row links no one else; a pair they
+    rejected is never linked nor sent to review again. `pair_decisions` gains `model_decision` (what the
+    model decided, for `ucj eval --labels`) and the answer's id, author and time. Answers come from
+    `pair_answers` (pipeline/ingest/answers.py), matched by NIK and KPJ to scored pairs; an answer
+    about a pair this run did not score changes nothing. Returns counts of confirmed and rejected pairs."""
+    con.execute("CREATE TABLE IF NOT EXISTS pair_answers (answer_id BIGINT, resident_nik VARCHAR, kpj VARCHAR, "
+                "answer VARCHAR, answered_by VARCHAR, answered_at VARCHAR, publication_id VARCHAR)")
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE answered_pairs AS
+    SELECT s.member_id, s.resident_id, a.answer, a.answer_id, a.answered_by, a.answered_at
+    FROM pair_answers a
+    JOIN residents r ON r.nik = a.resident_nik
+    JOIN memberships m ON m.kpj = a.kpj
+    JOIN pair_scores s ON s.member_id = m.member_id AND s.resident_id = r.resident_id
+    -- one membership row belongs to one person: the latest confirmation wins
+    QUALIFY a.answer = 'different'
+        OR row_number() OVER (PARTITION BY s.member_id, a.answer ORDER BY a.answer_id DESC) = 1
+    """)
+    con.execute("""
+    CREATE OR REPLACE TABLE pair_decisions AS
+    WITH confirmed AS (SELECT * FROM answered_pairs WHERE answer = 'same'),
+    rejected AS (SELECT * FROM answered_pairs WHERE answer = 'different'),
+    kept AS (
+        SELECT d.member_id, d.resident_id, d.decision, d.conflict, d.decision AS model_decision,
+            NULL::VARCHAR AS answer, NULL::BIGINT AS answer_id, NULL::VARCHAR AS answered_by,
+            NULL::VARCHAR AS answered_at
+        FROM pair_decisions d
+        WHERE NOT EXISTS (SELECT 1 FROM confirmed c WHERE c.member_id = d.member_id)
+          AND NOT EXISTS (SELECT 1 FROM rejected x WHERE x.member_id = d.member_id AND x.resident_id = d.resident_id)
+    ), settled AS (
+        SELECT a.member_id, a.resident_id, CASE a.answer WHEN 'same' THEN 'link' ELSE 'no_link' END, FALSE,
+            coalesce(d.decision, 'no_link'), a.answer, a.answer_id, a.answered_by, a.answered_at
+        FROM answered_pairs a LEFT JOIN pair_decisions d USING (member_id, resident_id)
+    )
+    SELECT * FROM kept UNION ALL SELECT * FROM settled
+    ORDER BY member_id, resident_id
+    """)
+    counts = dict(con.execute("SELECT answer, count(*) FROM answered_pairs GROUP BY 1").fetchall())
+    return {"confirmed": int(counts.get("same", 0)), "rejected": int(counts.get("different", 0))}

@@ -125,8 +125,8 @@ def _links_table(con: duckdb.DuckDBPyConnection) -> None:
         round(s.probability, 6) AS probability, round(s.match_weight, 3) AS match_weight,
         {labels}, {weights}, round(s.tf_name, 3) AS name_tf_adjustment, round(s.floor_bits, 3) AS nik_date_floor,
         s.nik_date_agree AND s.g_name NOT IN ({_strong_name_levels()}) AS name_differs,
-        {explanation_sql()} || coalesce('; petugas ' || d.answered_by || ' (' || d.answered_at[:16] || ' UTC): '
-            || CASE d.answer WHEN 'same' THEN 'sama orang' ELSE 'bukan orang yang sama' END, '') AS explanation,
+        {explanation_sql()} || coalesce(' Petugas ' || d.answered_by || ' (' || d.answered_at[:16] || ' UTC): '
+            || CASE d.answer WHEN 'same' THEN 'sama orang.' ELSE 'bukan orang yang sama.' END, '') AS explanation,
         coalesce(d.model_decision, 'no_link') AS model_decision, d.answer_id, d.answered_by, d.answered_at
     FROM pair_scores s
     LEFT JOIN pair_decisions d USING (member_id, resident_id)

@@ -55,7 +55,8 @@ OUTPUT_QUERIES: dict[str, str] = {
             c.membership_start, c.membership_end, c.npp, c.employer, c.link_probability, c.link_rule,
             c.review_pending, t.track, t.track_reason, t.out_of_scope_reason, t.is_resident, t.resident_reason,
             t.age_eligible, t.age_reason, t.works, t.pro_work, t.work_reason, t.desil_eligible, t.desil_reason,
-            r.flags, {_PROVENANCE.format(alias='r')}
+            r.flags, t.field_answer, t.field_answer_id, t.field_answered_by, t.field_answered_at, t.field_attempts,
+            t.field_flag, {_PROVENANCE.format(alias='r')}
         FROM residents r JOIN coverage c USING (resident_id) JOIN tracks t USING (resident_id)
         JOIN source_files f ON f.file_id = r.file_id
         ORDER BY r.nik""",
@@ -99,8 +100,10 @@ OUTPUT_QUERIES: dict[str, str] = {
     "rejects": """
         SELECT j.role, f.file_name AS source_file, j.source_row, j.reason_code, j.reason, j.column_name,
             f.sha256 AS source_sha256
+            t.field_answer, t.field_answer_id, t.field_answered_by, t.field_answered_at, t.field_attempts, t.field_flag,
         FROM rejects j JOIN source_files f USING (file_id)
         ORDER BY f.file_name, j.source_row""",
+        JOIN tracks t USING (resident_id)
 }
 
 
