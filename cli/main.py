@@ -84,11 +84,33 @@ def _with_regions(config: Path | None, regions: tuple[str, ...]) -> Path | None:
     return path
 
 
+def _with_model(config: Path | None, model: Path | None) -> Path | None:
+    """The config file with `[linking] model_file` set to --model, written as `_with_regions` does."""
+    if model is None:
+        return config
+    import dataclasses
+    import hashlib
+    import tempfile
+
+    from pipeline.config import load_config
+    from pipeline.linking.link import load_model
+
+    load_model(model)  # a file that is no model of this engine stops here, before Dagster starts
+    settings = load_config(config)
+    settings = dataclasses.replace(settings, linking=dataclasses.replace(settings.linking,
+                                                                         model_file=str(model.resolve())))
+    text = json.dumps(settings.to_dict(), sort_keys=True, indent=1)
+    path = Path(tempfile.gettempdir()) / f"ucj-config-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    if not path.is_file():
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
 def _run(register: list[Path], members: list[Path], out: Path, config: Path | None, warehouse: Path | None,
-         reference_date: str | None, regions: tuple[str, ...] = ()) -> None:
+         reference_date: str | None, regions: tuple[str, ...] = (), model: Path | None = None) -> None:
     from assets.launch import run_pipeline
 
-    config = _with_regions(config, regions)
+    config = _with_model(_with_regions(config, regions), model)
 
     outcome = run_pipeline(register=register, members=members, publication_root=out, config_file=config,
                            warehouse=warehouse, reference_date=reference_date)
@@ -150,10 +172,15 @@ def generate(scale: float, seed: int, profile: str, out: Path, regions: tuple[st
 @click.option("--region", "regions", multiple=True, metavar="CODE",
               help="Kemendagri code of a region to cover (35.77 a kabupaten/kota, 35 a province); repeat for "
                    "several. Overrides [region] codes of the config [default: 35.77, Kota Madiun].")
+@click.option("--model", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A publication's model.json: score with its weights instead of training new ones.")
 def run(register: tuple[Path, ...], members: tuple[Path, ...], out: Path, config: Path | None,
-        warehouse: Path | None, reference_date: str | None, regions: tuple[str, ...]) -> None:
+        warehouse: Path | None, reference_date: str | None, regions: tuple[str, ...], model: Path | None) -> None:
     """Run the whole pipeline (the Dagster job) on these files and publish to OUT."""
-    _run(list(register), list(members), out, config, warehouse, reference_date, regions)
+    try:
+        _run(list(register), list(members), out, config, warehouse, reference_date, regions, model)
+    except UcjError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()

@@ -225,3 +225,31 @@ def test_the_cap_is_what_keeps_a_namesake_from_elsewhere_unlinked(model_file: Pa
         link(con, replace(LinkingConfig(), model_file=str(model_file), other_region_max_probability=cap,
                           training_sample_members=100))
         assert _outcome(con, 1)[1] == expected
+
+
+@pytest.mark.slow
+def test_ucj_run_reuses_a_model(small_city, dagster_home: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    # A model no training on these files would give: its weights must come back in the publication.
+    model = dict(MODEL, m={**MODEL["m"], "name": [0.7, 0.1] + MODEL["m"]["name"][2:]})
+    (tmp_path / "model.json").write_text(json.dumps(model), encoding="utf-8")
+    out = tmp_path / "published"
+    # Only the model is under test here: the generated city's share of NIK-less rows is not.
+    (tmp_path / "config.toml").write_text("[checks]\nmax_invalid_nik_share = 0.5\n", encoding="utf-8")
+    args = ["run", "--register", str(small_city.register), "--out", str(out), "--warehouse",
+            str(tmp_path / "wh.duckdb"), "--reference-date", "2026-01-01", "--config", str(tmp_path / "config.toml")]
+    for path in small_city.members:
+        args += ["--members", str(path)]
+    result = CliRunner().invoke(main, args + ["--model", str(tmp_path / "model.json")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    used = json.loads((out / "latest" / "model.json").read_text(encoding="utf-8"))
+    assert used["m"] == model["m"] and used["u"] == model["u"] and used["em_iterations"] == model["em_iterations"]
+    resolved = json.loads((out / "latest" / "config.resolved.json").read_text(encoding="utf-8"))
+    assert resolved["linking"]["model_file"] == str((tmp_path / "model.json").resolve())
+
+    (tmp_path / "bad.json").write_text(json.dumps(dict(MODEL, m={"nik": [1.0]})), encoding="utf-8")
+    refused = CliRunner().invoke(main, args + ["--model", str(tmp_path / "bad.json")])
+    assert refused.exit_code != 0 and "other comparison levels" in refused.output
