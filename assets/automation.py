@@ -16,16 +16,18 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.publication import PUBLICATION_ASSETS
 from assets.resources import JAKARTA, REFERENCE_DATE_TAG, PipelineSettings
 from assets.sources import inbox_fingerprint
 from pipeline.ingest.inbox import classify_file, scan_inbox
 from pipeline.ingest.readers import describe
+from pipeline.publish.publish import clean_stale_staging
 from pipeline.published.latest import latest_manifest
 
 __all__ = ["nightly_schedule", "inbox_sensor", "DECISION_ASSETS"]
 
 PIPELINE_JOB = "ucj_pipeline"
-DECISION_ASSETS = [dg.AssetKey("candidates"), dg.AssetKey("publication")]
+DECISION_ASSETS = [dg.AssetKey(k) for k in ("tracks", "candidates", "changes")] + PUBLICATION_ASSETS
 
 
 def _manifest_fingerprint(manifest: dict) -> str:
@@ -68,6 +70,9 @@ def _cursor(context: dg.SensorEvaluationContext) -> tuple[int, str]:
 @dg.sensor(job_name=PIPELINE_JOB, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
            description="A run for each new or changed register or membership export in data/inbox/.")
 def inbox_sensor(context: dg.SensorEvaluationContext, settings: PipelineSettings) -> dg.SensorResult:
+    # a run killed while publishing leaves a staging folder with full NIKs: gone within a tick
+    for name in clean_stale_staging(settings.publication_dir()):
+        context.log.info(f"removed {name}, left by a run that was killed while publishing")
     high_water = _cursor(context)
     folder = settings.inbox()
     files = sorted((p for p in folder.iterdir() if p.is_file() and p.name != ".gitkeep"),

@@ -391,6 +391,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tune-seed", type=int, default=101)
     parser.add_argument("--tune-scale", type=float, default=1.0)
     parser.add_argument("--verbose", action="store_true", help="progress and Splink's own log")
+    parser.add_argument("--no-whole-run", action="store_true",
+                        help="skip the whole `ucj run` (Dagster, every output) measured beside the engines")
     # worker mode (internal)
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -414,7 +416,7 @@ def main(argv: list[str] | None = None) -> None:
         _tune(args)
         return
 
-    from bench import splink_peer  # no splink import at module level
+    from bench import splink_peer, whole_run  # no splink import at module level
 
     scales = [float(s) for s in args.scales.split(",") if s.strip()]
     profiles = [p.strip() for p in args.profile.split(",") if p.strip()]
@@ -447,16 +449,26 @@ def main(argv: list[str] | None = None) -> None:
                     if "error" in splink_runs[-1]:
                         break
                 ours, splink = _fastest(ours_runs), _fastest(splink_runs)
+                whole = None
+                if not args.no_whole_run:  # the whole `ucj run` on the same files (bench/whole_run.py)
+                    _say("   whole `ucj run` (Dagster, every output written)")
+                    whole = whole_run.measure(work, repeat=args.repeat)
+                    _say(f"   whole run: {whole.get('wall', whole.get('error'))} s")
             finally:
                 if not args.keep:
                     shutil.rmtree(work, ignore_errors=True)
             table.append(_row("ours", profile, scale, ours))
             table.append(_row("Splink 5", profile, scale, splink))
             notes.append(f"- {profile}, scale {scale:g}: Splink/ours {_ratio(ours, splink)}")
+            if whole is not None and "error" not in whole and "error" not in splink:
+                notes.append(f"  - whole `ucj run` {whole['wall']:.1f} s: Splink's run / our whole run "
+                             f"x{splink['wall'] / whole['wall']:.2f}")
             details.append(f"### {profile}, scale {scale:g} (seed {args.seed}; generated in {gen['seconds']:.0f} s)")
             details.append("")
             details.append(_stages("ours", ours))
             details.append(_stages("Splink", splink))
+            if whole is not None:
+                details.extend(whole_run.report_lines(whole, splink, label=f"{profile}, scale {scale:g}"))
             if "error" not in splink:
                 details.append(f"- Splink threshold {splink['threshold']}, probability two random records match "
                                f"{splink['probability_two_random_records_match']:.3g}, "

@@ -17,6 +17,7 @@ from typing import Any
 from pipeline.decisions.tracks import TRACKS
 from pipeline.privacy import mask_nik
 from pipeline.publish.workbooks import OFFICER_COLUMNS, write_officer_workbook
+from pipeline.spreadsheet import defuse_formula
 from portal.candidates import CandidateFilter, export_rows
 from portal.publications import PublicationInfo
 from portal.scope import KELURAHAN_NAMES, Scope
@@ -45,7 +46,6 @@ EXPORT_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
     ("Kelurahan", "kelurahan", 18, "text"),
     *((header, _on_candidates(expr), width, kind) for header, expr, width, kind in OFFICER_COLUMNS),
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,7 @@ def _csv_cell(value: Any, kind: str, scope: Scope, visible: int) -> str:
         return TRACKS.get(value, value)
     if kind in ("int", "num", "rp"):
         return str(value).replace(".", ",")
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return defuse_formula(str(value))
 
 
 def _csv(rows: list[tuple[Any, ...]], scope: Scope, visible: int) -> bytes:

@@ -15,13 +15,19 @@ Layout of a publication root:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
+import pickle
 import re
 import shutil
-from collections.abc import Callable
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -29,17 +35,21 @@ from typing import Any
 
 import duckdb
 
-from pipeline.config import CostConfig
+from pipeline.config import Config, CostConfig
 from pipeline.decisions.tracks import EMPLOYER_REFERRALS_QUERY
 from pipeline.errors import PublishError
+from pipeline.pause import pause_point
+from pipeline.publish.manifest import build_manifest
 from pipeline.publish.report import ReportError, write_report
 from pipeline.publish.workbooks import write_kelurahan_workbooks
 from pipeline.published.budget import write_budget
 from pipeline.published.latest import latest_publication
+from pipeline.spreadsheet import defuse_formula_sql
 from pipeline.warehouse import scalar
 
-__all__ = ["Publication", "publish", "prune_publications",
-           "OUTPUT_QUERIES"]
+__all__ = ["Publication", "Artefacts", "publish", "publish_run", "prune_publications", "OUTPUT_QUERIES", "CSV_TABLES",
+           "open_staging", "existing_staging", "discard_staging", "clean_stale_staging", "staging_path",
+           "write_tables", "write_pairs", "write_artefacts", "write_summary", "finish"]
 
 _PUBLICATION_ID = re.compile(r"^(\d{8}T\d{6})(-.*)?$")
 
@@ -90,8 +100,10 @@ OUTPUT_QUERIES: dict[str, str] = {
             k.priority_score, k.desil_points, k.risk_points, k.breadwinner_points, k.children_points, k.age_points,
             k.school_children, k.priority_reason, k.priority_rank, k.kelurahan_rank, k.yearly_cost_rp,
             k.employer_npp, k.employer_name, k.employer_workers, k.verify_kpj, k.verification,
+            t.field_answer, t.field_answer_id, t.field_answered_by, t.field_answered_at, t.field_attempts, t.field_flag,
             {_PROVENANCE.format(alias='r')}
         FROM candidates k JOIN residents r USING (resident_id) JOIN coverage c USING (resident_id)
+        JOIN tracks t USING (resident_id)
         JOIN source_files f ON f.file_id = r.file_id
         ORDER BY k.track, k.priority_rank""",
     "employers": EMPLOYER_REFERRALS_QUERY,
@@ -100,11 +112,12 @@ OUTPUT_QUERIES: dict[str, str] = {
     "rejects": """
         SELECT j.role, f.file_name AS source_file, j.source_row, j.reason_code, j.reason, j.column_name,
             f.sha256 AS source_sha256
-            t.field_answer, t.field_answer_id, t.field_answered_by, t.field_answered_at, t.field_attempts, t.field_flag,
         FROM rejects j JOIN source_files f USING (file_id)
         ORDER BY f.file_name, j.source_row""",
-        JOIN tracks t USING (resident_id)
 }
+
+
+CSV_TABLES = ("candidates", "changes")  # the lists people open in a spreadsheet
 
 
 @dataclass(frozen=True)
@@ -123,9 +136,301 @@ def _write_json(path: Path, value: Any) -> None:
                     encoding="utf-8")
 
 
+def _sql_path(path: Path) -> str:
+    """A path as a SQL string literal: `COPY ... TO` takes no parameters, so quotes are doubled."""
+    return "'" + path.as_posix().replace("'", "''") + "'"
+
+
 def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path, fmt: str) -> int:
-    options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
-    return int(scalar(con, f"COPY ({query}) TO '{target.as_posix()}' ({options})"))  # COPY returns its row count
+    if fmt == "parquet":
+        options = "FORMAT parquet, COMPRESSION zstd"
+    else:  # a CSV is opened in a spreadsheet: text that would run as a formula is defused
+        columns = con.execute(f"DESCRIBE ({query})").fetchall()  # (name, type, ...)
+        select = ", ".join(f"{defuse_formula_sql(_ident(c))} AS {_ident(c)}" if kind == "VARCHAR" else _ident(c)
+                           for c, kind, *_ in columns)
+        query, options = f"SELECT {select} FROM ({query})", "FORMAT csv, HEADER true"
+    return int(scalar(con, f"COPY ({query}) TO {_sql_path(target)} ({options})"))  # COPY returns its row count
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# --------------------------------------------------------------------------- staging
+# A publication is written into <root>/.staging-<id>/, readable only by the pipeline's user (mode 0700:
+# it holds full NIKs), and renamed into place when complete. The writing process holds an exclusive
+# flock on that folder until then (the lock dies with the process, and moves with the folder); a
+# staging folder nobody holds was left by a killed run, and the next run and the inbox sensor's next
+# tick delete it.
+
+_HELD: dict[Path, int] = {}  # staging folder -> the open descriptor holding its lock
+_WARNINGS: dict[Path, list[str]] = {}  # per staging folder, until its manifest is written
+
+
+def staging_path(root: Path, publication_id: str) -> Path:
+    return Path(root) / f".staging-{publication_id}"
+
+
+def _try_lock(folder: Path) -> int | None:
+    """An open descriptor holding `folder`'s exclusive lock, or None when someone else holds it."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _release(staging: Path) -> None:
+    descriptor = _HELD.pop(staging, None)
+    if descriptor is not None:
+        os.close(descriptor)  # closing the descriptor releases the lock
+
+
+def clean_stale_staging(root: Path, *, links: bool = False) -> list[str]:
+    """Delete staging folders that no live process is writing, and with `links` the `latest` links a
+    killed run never moved; return their names. Staging folders: safe at any time (a run that is
+    publishing holds its lock). Links: only when no run may be swapping `latest` (a run's start)."""
+    root = Path(root)
+    removed: list[str] = []
+    if not root.is_dir():
+        return removed
+    for staging in sorted(root.glob(".staging-*")):
+        if staging in _HELD or not staging.is_dir() or staging.is_symlink():
+            continue
+        descriptor = _try_lock(staging)
+        if descriptor is None:
+            continue  # a live run is writing it
+        try:
+            shutil.rmtree(staging, ignore_errors=True)
+            removed.append(staging.name)
+        finally:
+            os.close(descriptor)
+    if links:
+        for stale in root.glob(".latest-*"):
+            stale.unlink(missing_ok=True)
+            removed.append(stale.name)
+    if removed:
+        log.info("removed %d staging leftovers of killed runs", len(removed))
+    return removed
+
+
+def open_staging(root: Path, publication_id: str) -> Path:
+    """Create the staging folder of a new publication (mode 0700) and hold its lock."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if (root / publication_id).exists():
+        raise PublishError(f"publication {publication_id} already exists in {root}")
+    clean_stale_staging(root, links=True)  # one run at a time publishes (the warehouse lock)
+    staging = staging_path(root, publication_id)
+    staging.mkdir(mode=0o700)
+    staging.chmod(0o700)  # whatever the umask: only the pipeline's user reads a staging publication
+    descriptor = _try_lock(staging)
+    if descriptor is None:
+        raise PublishError(f"staging folder of publication {publication_id} is locked by another process")
+    _HELD[staging] = descriptor
+    return staging
+
+
+def existing_staging(root: Path, publication_id: str) -> Path:
+    """The staging folder `open_staging` made for this publication (in this process)."""
+    staging = staging_path(root, publication_id)
+    if staging not in _HELD or not staging.is_dir():
+        raise PublishError(f"no staging folder for publication {publication_id} in {root}",
+                           hint="Its tables are written first (the publication_tables asset)")
+    return staging
+
+
+def discard_staging(staging: Path) -> None:
+    """Delete a staging folder and let go of its lock (a failed publication leaves nothing behind)."""
+    shutil.rmtree(staging, ignore_errors=True)
+    _WARNINGS.pop(staging, None)
+    _release(staging)
+
+
+@contextlib.contextmanager
+def _discard_on_failure(staging: Path) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        discard_staging(staging)
+        raise
+
+
+# --------------------------------------------------------------------------- the parts of a publication
+
+def write_tables(con: duckdb.DuckDBPyConnection, staging: Path, *,
+                 extra_files: dict[str, Any] | None = None) -> dict[str, int]:
+    """The data files (Parquet, and CSV for the lists people open in a spreadsheet) and the JSON
+    documents (resolved config, model); return rows per table. Pairs are `write_pairs`."""
+    with _discard_on_failure(staging):
+        counts = {name: _copy(con, query, staging / f"{name}.parquet", "parquet")
+                  for name, query in OUTPUT_QUERIES.items() if name != "pairs"}
+        for name in CSV_TABLES:
+            _copy(con, OUTPUT_QUERIES[name], staging / f"{name}.csv", "csv")
+        for name, document in (extra_files or {}).items():
+            _write_json(staging / name, document)
+    return counts
+
+
+def write_pairs(con: duckdb.DuckDBPyConnection, staging: Path) -> int:
+    """pairs.parquet for auditors: links, review pairs and near misses with the membership's fields."""
+    with _discard_on_failure(staging):
+        return _copy(con, OUTPUT_QUERIES["pairs"], staging / "pairs.parquet", "parquet")
+
+
+@dataclass(frozen=True)
+class Artefacts:
+    pairs: int
+    workbooks: dict[str, int]
+    summary: list[str] | None  # warnings of the budget scenario and report; None when not written
+
+
+def write_artefacts(con: duckdb.DuckDBPyConnection, staging: Path, *, publication_id: str, created: datetime,
+                    nik_visible_digits: int, cost: CostConfig | None, reference_date: date | None) -> Artefacts:
+    """The expensive parts, side by side: the budget scenario and report (pure Python: matplotlib,
+    WeasyPrint) in a process of their own, from the staged Parquet files, while this process writes
+    pairs.parquet (DuckDB) and the officer workbooks. Needs `write_tables` first."""
+    with _discard_on_failure(staging):
+        summary = None if cost is None else _start_summary(staging, publication_id, cost, reference_date)
+        try:
+            pairs = write_pairs(con, staging)
+            workbooks = write_kelurahan_workbooks(con, staging / "kelurahan", created=created,
+                                                  nik_visible_digits=nik_visible_digits)
+        except BaseException:
+            if summary is not None:
+                summary.cancel()
+            raise
+        warnings = None if summary is None else summary.result()
+    _WARNINGS[staging] = list(warnings or [])  # for the manifest, written by `finish`
+    return Artefacts(pairs, workbooks, warnings)
+
+
+class _Summary:
+    """The summary step in a child interpreter of its own (`python -c`, the arguments pickled on its
+    standard input, the result pickled into a temporary file): a second core for the report, and
+    nothing of the caller's state (Dagster, the DuckDB connection, logging set to DEBUG) comes along.
+    Where no process can be started, the same work runs inline when the result is asked for."""
+
+    def __init__(self, *args: Any) -> None:
+        self._args, self._process = args, None
+        handle, name = tempfile.mkstemp(prefix="ucj-summary-", suffix=".pickle")
+        os.close(handle)
+        self._result = Path(name)
+        try:
+            self._process = subprocess.Popen([sys.executable, "-c", _SUMMARY_CHILD, str(self._result)],
+                                             stdin=subprocess.PIPE)
+            self._process.stdin.write(pickle.dumps(args))
+            self._process.stdin.close()
+        except OSError as exc:  # no subprocess here: the same work, in this process
+            log.info("summary written in-process (%s)", type(exc).__name__)
+            self.cancel()
+
+    def cancel(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+        self._result.unlink(missing_ok=True)
+
+    def result(self) -> list[str]:
+        if self._process is None:
+            return write_summary(*self._args)
+        try:
+            code = self._process.wait()
+            outcome = pickle.loads(self._result.read_bytes()) if self._result.stat().st_size else None
+        finally:
+            self._process = None
+            self._result.unlink(missing_ok=True)
+        if outcome is None:
+            raise PublishError(f"the summary report's process ended with code {code} before it finished")
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+
+_SUMMARY_CHILD = "from pipeline.publish.publish import _summary_child; _summary_child()"
+
+
+def _summary_child() -> None:
+    """Entry point of the summary's child interpreter (see `_Summary`)."""
+    args = pickle.loads(sys.stdin.buffer.read())
+    try:
+        outcome: Any = write_summary(*args)
+    except Exception as exc:  # handed to the parent, which raises it
+        outcome = exc
+    try:
+        payload = pickle.dumps(outcome)
+    except Exception:  # an exception that cannot travel: its text does
+        payload = pickle.dumps(PublishError(f"summary report failed: {type(outcome).__name__}: {outcome}"))
+    Path(sys.argv[1]).write_bytes(payload)
+
+
+def _start_summary(staging: Path, publication_id: str, cost: CostConfig, reference_date: date | None) -> _Summary:
+    return _Summary(staging, publication_id, cost, reference_date)
+
+
+def write_summary(staging: Path, publication_id: str, cost: CostConfig, reference_date: date | None) -> list[str]:
+    """budget.json (the scenario for `cost.apbd_budget_rp`) and report.html/.pdf, from the staged
+    files; returns warnings (a missing PDF engine must not stop the night's list)."""
+    write_budget(staging, amount_rp=cost.apbd_budget_rp, cost=cost)
+    try:
+        write_report(staging, amount_rp=cost.apbd_budget_rp, cost=cost, publication_id=publication_id,
+                     reference_date=reference_date)
+    except ReportError as exc:
+        log.warning("%s", exc)
+        return [str(exc)]
+    return []
+
+
+def _row_counts(staging: Path) -> dict[str, int]:
+    """Rows of every staged table, from the Parquet footers."""
+    counts = {}
+    with duckdb.connect() as con:
+        for path in sorted(staging.glob("*.parquet")):
+            counts[path.stem] = int(scalar(con, "SELECT count(*) FROM read_parquet($1)", [path.as_posix()]))
+        by_code = dict(con.execute("SELECT kelurahan_code, count(*) FROM read_parquet($1) GROUP BY 1",
+                                   [(staging / "candidates.parquet").as_posix()]).fetchall())
+    workbooks = {p.relative_to(staging).as_posix(): int(by_code.get(p.name.split("-")[0], 0))
+                 for p in sorted((staging / "kelurahan").rglob("*.xlsx"))}
+    return {**counts, **workbooks}
+
+
+def finish(root: Path, staging: Path, manifest: dict[str, Any]) -> Publication:
+    """The manifest (every output with its hash and rows), then the staging folder renamed into place
+    and `latest` pointed at it. Nothing a reader sees changes before the last step."""
+    root = Path(root)
+    publication_id = staging.name.removeprefix(".staging-")
+    with _discard_on_failure(staging):
+        rows = _row_counts(staging)
+        outputs = {p.relative_to(staging).as_posix(): {"sha256": _sha256(p), "bytes": p.stat().st_size}
+                   for p in sorted(staging.rglob("*")) if p.is_file()}
+        for name, entry in outputs.items():
+            stem = name.rsplit(".", 1)[0]
+            if name.startswith("kelurahan/"):
+                entry["rows"] = rows[name]
+            elif stem in rows and name.endswith((".parquet", ".csv")):
+                entry["rows"] = rows[stem]
+        warnings = [*manifest.get("warnings", []), *_WARNINGS.pop(staging, [])]
+        _write_json(staging / "manifest.json", {**manifest, "publication_id": publication_id, "outputs": outputs,
+                                                "warnings": warnings})
+        staging.chmod(0o755 & ~_umask())  # the finished publication: readable as any published folder
+        staging.rename(root / publication_id)
+    _release(staging)
+    _point_latest(root, publication_id)
+    counts = {name: rows[name] for name in OUTPUT_QUERIES if name in rows}
+    log.info("published %s (%d candidates)", publication_id, counts.get("candidates", 0))
+    return Publication(root / publication_id, publication_id, counts)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def publish(
@@ -139,62 +444,39 @@ def publish(
     nik_visible_digits: int,
     cost: CostConfig | None = None,
     reference_date: date | None = None,
-    before_latest: Callable[[Path], None] | None = None,
 ) -> Publication:
-    """Write a publication under `root` and point `root/latest` at it.
+    """Write a whole publication under `root` and point `root/latest` at it (what the Dagster assets do
+    one part per asset: `open_staging`, `write_tables`, `write_artefacts`, then `finish`).
 
     `extra_files` are JSON documents written beside the data (resolved config, model). With `cost`,
     the budget scenario for `cost.apbd_budget_rp` (budget.json) and the summary report
-    (report.html, report.pdf) are part of the publication.
-    `before_latest(folder)` runs after everything is written and may raise to keep `latest` as it is.
+    (report.html, report.pdf) are part of the publication. Blocking checks gate this call: it runs only
+    after they passed (the publication asset depends on them).
     """
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    final = root / publication_id
-    if final.exists():
-        raise PublishError(f"publication {publication_id} already exists in {root}")
-    for stale in root.glob(".staging-*"):  # left by a killed run (one writer at a time holds the lock)
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = root / f".staging-{publication_id}"
-    staging.mkdir()
-    try:
-        counts: dict[str, int] = {}
-        for name, query in OUTPUT_QUERIES.items():
-            counts[name] = _copy(con, query, staging / f"{name}.parquet", "parquet")
-        _copy(con, OUTPUT_QUERIES["candidates"], staging / "candidates.csv", "csv")
-        _copy(con, OUTPUT_QUERIES["changes"], staging / "changes.csv", "csv")
-        workbooks = write_kelurahan_workbooks(con, staging / "kelurahan", created=created,
-                                              nik_visible_digits=nik_visible_digits)
-        for name, document in extra_files.items():
-            _write_json(staging / name, document)
-        warnings: list[str] = []
-        if cost is not None:
-            write_budget(staging, amount_rp=cost.apbd_budget_rp, cost=cost)
-            try:
-                write_report(staging, amount_rp=cost.apbd_budget_rp, cost=cost, publication_id=publication_id,
-                             reference_date=reference_date)
-            except ReportError as exc:  # a missing PDF engine must not stop the night's list
-                log.warning("%s", exc)
-                warnings.append(str(exc))
-        outputs = {p.relative_to(staging).as_posix(): {"sha256": _sha256(p), "bytes": p.stat().st_size}
-                   for p in sorted(staging.rglob("*")) if p.is_file()}
-        for name, rows in counts.items():
-            outputs[f"{name}.parquet"]["rows"] = rows
-        outputs["candidates.csv"]["rows"] = counts["candidates"]
-        outputs["changes.csv"]["rows"] = counts["changes"]
-        for name, rows in workbooks.items():
-            outputs[f"kelurahan/{name}"]["rows"] = rows
-        _write_json(staging / "manifest.json", {**manifest, "publication_id": publication_id, "outputs": outputs,
-                                                "warnings": warnings})
-        staging.rename(final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if before_latest is not None:
-        before_latest(final)
-    _point_latest(root, publication_id)
-    log.info("published %s (%d candidates)", publication_id, counts["candidates"])
-    return Publication(final, publication_id, counts)
+    staging = open_staging(root, publication_id)
+    write_tables(con, staging, extra_files=extra_files)
+    write_artefacts(con, staging, publication_id=publication_id, created=created,
+                    nik_visible_digits=nik_visible_digits, cost=cost, reference_date=reference_date)
+    return finish(root, staging, manifest)
+
+
+def publish_run(con: duckdb.DuckDBPyConnection, root: Path, *, publication_id: str, config: Config,
+                reference_date: date, started_at: datetime, finished_at: datetime, checks: list[dict[str, Any]],
+                run_id: str, previous_id: str | None, retention_days: int,
+                now: datetime) -> tuple[Publication, dict[str, Any], list[str]]:
+    """The publication asset's one call: manifest of the staged publication (inputs, code and config
+    versions, model, counts, the checks as they ran), the publication moved into place, `latest`
+    pointed at it, then publications past their retention deleted. Returns the publication, its
+    manifest and the deleted ids."""
+    staging = existing_staging(root, publication_id)
+    with _discard_on_failure(staging):
+        model = json.loads(con.execute("SELECT model FROM link_model").fetchall()[0][0])
+        manifest = build_manifest(con, config, reference_date=reference_date, started_at=started_at,
+                                  finished_at=finished_at, model=model, checks=checks)
+    manifest.update(run_id=run_id, previous_publication=previous_id)
+    publication = finish(root, staging, manifest)
+    deleted = prune_publications(root, retention_days=retention_days, now=now)
+    return publication, manifest, deleted
 
 
 def _point_latest(root: Path, publication_id: str) -> None:
@@ -202,6 +484,7 @@ def _point_latest(root: Path, publication_id: str) -> None:
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
     os.symlink(publication_id, tmp)
+    pause_point("latest")  # the kill test's handle (pipeline/pause.py); nothing in production
     os.replace(tmp, root / "latest")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -250,13 +251,25 @@ def _write_pdf(html: str, base_url: Path, target: Path) -> None:
                           hint=f"Install the Debian packages {_PDF_PACKAGES} (apt-get install {_PDF_PACKAGES}) "
                                "and `pip install -e .`") from exc
     # WeasyPrint warns about SVG attributes it ignores (text-anchor); they change nothing on the page.
-    quiet = logging.getLogger("weasyprint")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)
+    # fontTools logs every table it reads at DEBUG (185 lines in a run's terminal when a caller, such as
+    # Dagster, lets DEBUG through).
+    quiet = {name: logging.getLogger(name) for name in ("weasyprint", "fontTools")}
+    levels = {name: logger.level for name, logger in quiet.items()}
+    quiet["weasyprint"].setLevel(logging.ERROR)
+    quiet["fontTools"].setLevel(logging.WARNING)
+    # fontTools stamps each embedded font subset with the time it was made unless SOURCE_DATE_EPOCH is
+    # set (the reproducible-builds convention): fixed, so the same page gives the same bytes.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
     try:
         weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf(target)
     finally:
-        quiet.setLevel(level)
+        for name, logger in quiet.items():
+            logger.setLevel(levels[name])
+        if epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = epoch
 
 
 def write_report(publication_dir: Path, *, amount_rp: int, cost: CostConfig, publication_id: str | None = None,

@@ -10,16 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
-import xlsxwriter
 
 from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACKS
 from pipeline.pause import pause_point
 from pipeline.privacy import check_visible_digits, mask_nik
+from pipeline.publish import xlsx
+from pipeline.publish.xlsx import write_table
 
 __all__ = ["write_kelurahan_workbooks", "write_officer_workbook", "OFFICER_COLUMNS"]
 
@@ -93,33 +93,24 @@ def write_officer_workbook(target: Path | BinaryIO, title: str, rows: list[tuple
                            nik_text: Callable[[str], str], columns: tuple[Column, ...] = OFFICER_COLUMNS) -> None:
     """One officer workbook (a file path, or a binary buffer for a download): Indonesian headers, header
     row frozen, filters on, text columns stored as text, NIK as `nik_text` shows it."""
-    in_memory = not isinstance(target, (str, Path))
-    workbook = xlsxwriter.Workbook(target if in_memory else str(target),
-                                   {"in_memory": in_memory, "strings_to_numbers": False, "strings_to_formulas": False,
-                                    "strings_to_urls": False})
-    workbook.set_properties({"title": f"Daftar calon peserta Jamsostek - {title}", "created": created,
-                             "author": "UCJ Kota Madiun"})
-    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
-    text = workbook.add_format({"num_format": "@"})
-    money = workbook.add_format({"num_format": "#,##0"})
-    sheet = workbook.add_worksheet("Calon peserta")
-    for col, (header, _, width, kind) in enumerate(columns):
-        sheet.write_string(0, col, header, bold)
-        sheet.set_column(col, col, width, text if kind in ("nik", "text") else None)
-    for r, row in enumerate(rows, start=1):
-        for col, ((_, _, _, kind), value) in enumerate(zip(columns, row, strict=True)):
-            if value is None:
-                continue
-            if kind == "nik":
-                sheet.write_string(r, col, nik_text(value), text)
-            elif kind == "track":
-                sheet.write_string(r, col, TRACKS.get(value, value))
-            elif kind in ("int", "num"):
-                sheet.write_number(r, col, float(value) if isinstance(value, Decimal) else value)
-            elif kind == "rp":
-                sheet.write_number(r, col, value, money)
-            else:
-                sheet.write_string(r, col, str(value), text)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
-    workbook.close()
+    kinds = [_KINDS[kind] for _, _, _, kind in columns]
+    converters = [(i, nik_text) for i, (_, _, _, kind) in enumerate(columns) if kind == "nik"]
+    converters += [(i, lambda v: TRACKS.get(v, v)) for i, (_, _, _, kind) in enumerate(columns) if kind == "track"]
+
+    def cells(row: tuple) -> tuple:
+        if not converters:
+            return row
+        values = list(row)
+        for i, convert in converters:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        return values
+
+    write_table(target, sheet_name="Calon peserta", headers=[c[0] for c in columns], widths=[c[2] for c in columns],
+                kinds=kinds, rows=map(cells, rows), title=f"Daftar calon peserta Jamsostek - {title}",
+                author="UCJ Kota Madiun", created=created)
+
+
+# officer column kind -> how the sheet stores it (NIK and text as text, the track as its label)
+_KINDS = {"nik": xlsx.TEXT, "text": xlsx.TEXT, "track": xlsx.PLAIN, "int": xlsx.NUMBER, "num": xlsx.NUMBER,
+          "rp": xlsx.MONEY}
