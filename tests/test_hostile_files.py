@@ -466,8 +466,9 @@ def _dagster_texts(home: Path) -> list[str]:
             texts.append(event.user_message or "")
             if event.is_dagster_event:
                 texts.append(json.dumps(str(event.dagster_event.event_specific_data)))
-    texts += [p.read_text(errors="replace") for p in (home / "logs").rglob("*") if p.is_file()]
-    return texts
+    logs = [p for p in (home / "logs").rglob("*") if p.is_file()]
+    assert logs, "no compute logs to scan"
+    return texts + [p.read_text(errors="replace") for p in logs]
 
 
 @pytest.mark.slow
