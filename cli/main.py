@@ -155,6 +155,15 @@ def generate(scale: float, seed: int, profile: str, out: Path, regions: tuple[st
         for path in files.members:
             click.echo(f"members:  {path}")
         click.echo(f"truth:    {files.truth_residents.parent} ({files.member_rows:,} membership rows)")
+    if regions:  # the run must cover the same regions, or every row is outside them
+        flags = " ".join(f"--region {c}" for c in regions)
+        if len(parts) <= 3:
+            inputs = " ".join(f"--register {f.register} " + " ".join(f"--members {m}" for m in f.members)
+                              for f in parts)
+            click.echo(f"run:      ucj run {inputs} --out DIR {flags}")
+        else:
+            click.echo(f"run:      ucj run with --register and --members for every file of {out}/part-*/, "
+                       f"--out DIR {flags}")
 
 
 @main.command()
