@@ -65,3 +65,38 @@ def test_pairs_are_counted_once_under_the_first_rule() -> None:
     assert total[0] == total[1] == sum(stats.values())
     # SUMARNI meets her namesake by birth date; the training rule adds the rest born that day.
     assert (stats["nik_exact"], stats["birth_date"], stats["birth_date_training"]) == (1, 1, 2)
+
+
+def _substituted(nik: str, position: int) -> str:
+    return nik[:position - 1] + str((int(nik[position - 1]) + 5) % 10) + nik[position:]
+
+
+def _transposed(nik: str, position: int) -> str:
+    return nik[:position - 1] + nik[position] + nik[position - 1] + nik[position + 1:]
+
+
+# Every digit can be mistyped: province, regency and kecamatan (1-6), the date (7-12), the serial and
+# Excel's zeroed 16th digit (13-16); swaps anywhere, across the region code too. OWNER's digits are
+# chosen so that each adjacent pair differs (a swap of equal digits is no typo).
+TYPO_OWNER = ("3576014305920187", "SITI AMINAH", date(1992, 5, 3), None)
+
+
+@pytest.mark.parametrize("position", range(1, 17))
+def test_nik_substitution_at_every_position_is_compared(position: int) -> None:
+    member = (_substituted(TYPO_OWNER[0], position), "SITI AMINAH", None)
+    assert 1 in _pairs(member, (TYPO_OWNER, OTHER_DAY))
+
+
+@pytest.mark.parametrize("position", range(1, 16))
+def test_nik_transposition_at_every_position_is_compared(position: int) -> None:
+    member = (_transposed(TYPO_OWNER[0], position), "SITI AMINAH", None)
+    assert 1 in _pairs(member, (TYPO_OWNER, OTHER_DAY))
+
+
+def test_rows_with_only_a_rare_full_name_are_compared() -> None:
+    rare = ("3577015208800003", "RADEN AJENG KARTINI", date(1980, 8, 12))
+    assert _pairs((None, "KARTINI RADEN AJENG", None), (rare, OTHER_DAY)) == {1: "name_only"}
+    # a single word is no identity; and nothing at all is compared with a name many residents carry
+    assert _pairs((None, "KARTINI", None), (rare, OTHER_DAY)) == {}
+    many = [(f"35770152088000{i:02d}", "AGUS SANTOSO", date(1980, 8, 12)) for i in range(10, 17)]
+    assert _pairs((None, "AGUS SANTOSO", None), tuple(many)) == {}

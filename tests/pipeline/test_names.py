@@ -12,7 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pipeline.normalise.names
-from pipeline.normalise.names import NAME_RULES, NameRule, _expand, _python_pattern, name_key, name_key_sql, sorted_key
+from pipeline.linking.comparisons import monge_elkan_sql
+from pipeline.normalise.names import (
+    NAME_RULES,
+    NameRule,
+    _expand,
+    _python_pattern,
+    initials_agree,
+    monge_elkan,
+    name_key,
+    name_key_sql,
+    sorted_key,
+)
 
 # One row per rule: (rule label, name, key). The input needs that rule: without it the key differs.
 RULE_ROWS: list[tuple[str, str, str]] = [
@@ -244,3 +255,52 @@ def test_name_key_is_idempotent(name: str | None) -> None:
     assert re.fullmatch(r"([A-Z]+( [A-Z]+)*)?", key)
     assert name_key(key) == key
     assert sorted_key(key) == sorted_key(name)
+
+
+# ----------------------------------------------------------------------------------------------
+# Word-level similarity: initials and Monge-Elkan over Jaro-Winkler (the name levels of linking).
+
+@pytest.mark.parametrize("a, b, agree", [
+    ("A ROZAK", "ABDUL ROZAK", True),
+    ("HARYANTO S", "HARYANTO SLAMET", True),
+    ("LESTARI SRI W", "LESTARI SRI WAHYUNI", True),
+    ("A B SANTOSO", "AGUS BUDI SANTOSO", True),
+    ("B ROZAK", "ABDUL ROZAK", False),  # the initial agrees with no word
+    ("A S", "ABDUL SALIM", False),  # initials only: no whole word shared
+    ("ROZAK", "ABDUL ROZAK", False),  # no initial used: a dropped word, another level
+    ("A ROZAK", "ABDUL ROZAK", True),
+    ("", "ABDUL ROZAK", False),
+])
+def test_initials_agree(a: str, b: str, agree: bool) -> None:
+    assert initials_agree(a, b) is agree and initials_agree(b, a) is agree
+
+
+@pytest.mark.parametrize("a, b, low, high", [
+    ("RIMA", "KURNIAWATI RISMA", 0.94, 0.95),  # one word, a typo, found in a longer name
+    ("INDAH", "NDAH PUTRI", 0.93, 0.94),
+    ("A ROZAK", "ABDUL ROZAK", 1.0, 1.0),  # an initial counts as its word
+    ("BAYU PRAKA", "BAYU PRAYA SAPUTRO", 0.95, 0.97),
+    ("BAMBANG", "AMINAH SITI", 0.6, 0.7),
+    ("", "SITI", 0.0, 0.0),
+])
+def test_monge_elkan(a: str, b: str, low: float, high: float) -> None:
+    assert low <= monge_elkan(a, b) <= high
+    assert monge_elkan(a, b) == monge_elkan(b, a)
+
+
+_WORDS = st.lists(st.sampled_from(["A", "S", "SRI", "SITI", "WAHYUNI", "WAHYUNINGSIH", "RIMA", "RISMA", "BUDI",
+                                   "BUDIONO", "INDAH", "NDAH", "ROZAK", "ABDUL", "PRAYA", "SANTOSO", "TOSO"]),
+                  min_size=1, max_size=4).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs=st.lists(st.tuples(_WORDS, _WORDS), min_size=1, max_size=40))
+def test_monge_elkan_sql_equals_python(duck: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> None:
+    duck.register("name_pairs", pa.table({"i": list(range(len(pairs))), "a": [p[0] for p in pairs],
+                                          "b": [p[1] for p in pairs]}))
+    try:
+        sql = monge_elkan_sql("string_split(a, ' ')", "string_split(b, ' ')")
+        got = [r[0] for r in duck.execute(f"SELECT {sql} FROM name_pairs ORDER BY i").fetchall()]
+    finally:
+        duck.unregister("name_pairs")
+    assert got == pytest.approx([monge_elkan(a, b) for a, b in pairs], abs=1e-12)
