@@ -27,6 +27,8 @@ CHANGE_REASONS = {
     "aged_out": "melewati usia maksimal",
     "out_of_scope": "kini di luar sasaran",
     "changed_track": "jalur berubah",
+    "verified_by_officer": "diverifikasi petugas",
+    "enrolled_reported": "terdaftar (dilaporkan petugas)",
 }
 
 _EMPTY = """CREATE OR REPLACE TABLE changes (nik VARCHAR, nama VARCHAR, kelurahan_code VARCHAR, kelurahan VARCHAR,
@@ -48,13 +50,15 @@ def build_changes(con: duckdb.DuckDBPyConnection, previous: Path | None, previou
     INSERT INTO changes
     WITH prev_c AS (SELECT nik, nama, kelurahan_code, kelurahan, track FROM read_parquet('{prev_candidates}')),
     prev_r AS (SELECT nik, coverage_status, track, age FROM read_parquet('{prev_coverage}')),
-    now_c AS (SELECT r.nik, r.nama, r.kelurahan_code, r.kelurahan, c.track
-              FROM candidates c JOIN residents r USING (resident_id)),
-    now_r AS (SELECT r.nik, r.nama, r.kelurahan_code, r.kelurahan, v.coverage_status, t.track, t.track_reason, t.age
+    now_c AS (SELECT r.nik, r.nama, r.kelurahan_code, r.kelurahan, c.track, t.field_answer
+              FROM candidates c JOIN residents r USING (resident_id) JOIN tracks t USING (resident_id)),
+    now_r AS (SELECT r.nik, r.nama, r.kelurahan_code, r.kelurahan, v.coverage_status, t.track, t.track_reason, t.age,
+                     v.link_rule, t.field_answer
               FROM residents r JOIN coverage v USING (resident_id) JOIN tracks t USING (resident_id)),
     entered AS (
         SELECT n.nik, n.nama, n.kelurahan_code, n.kelurahan, 'entered' AS change,
             CASE WHEN pr.nik IS NULL THEN 'new_in_register'
+                 WHEN n.field_answer = 'pair_different' THEN 'verified_by_officer'
                  WHEN pr.coverage_status = 'covered' THEN 'membership_lapsed'
                  WHEN pr.age < {int(eligibility.min_age)} THEN 'came_of_age'
                  ELSE 'became_eligible' END AS reason_code,
@@ -64,6 +68,8 @@ def build_changes(con: duckdb.DuckDBPyConnection, previous: Path | None, previou
     left_list AS (
         SELECT p.nik, p.nama, p.kelurahan_code, p.kelurahan, 'left' AS change,
             CASE WHEN nr.nik IS NULL THEN 'moved'
+                 WHEN nr.coverage_status = 'covered' AND nr.link_rule = 'verified' THEN 'verified_by_officer'
+                 WHEN nr.track = 'covered' AND nr.field_answer = 'enrolled' THEN 'enrolled_reported'
                  WHEN nr.coverage_status = 'covered' THEN 'enrolled'
                  WHEN nr.age > {int(eligibility.max_age)} THEN 'aged_out'
                  ELSE 'out_of_scope' END AS reason_code,

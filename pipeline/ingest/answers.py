@@ -74,7 +74,7 @@ def snapshot_answers(source: Path, target: Path) -> bool:
     return True
 
 
-def _read(snapshot: Path) -> list[tuple[Any, ...]]:
+def _read(snapshot: Path, source_name: str) -> list[tuple[Any, ...]]:
     con = sqlite3.connect(f"{Path(snapshot).resolve().as_uri()}?mode=ro", uri=True)
     try:
         found = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'field_answers'")
@@ -87,8 +87,8 @@ def _read(snapshot: Path) -> list[tuple[Any, ...]]:
     for row in rows:
         fields = tuple(row[1:len(_ALL)])
         if row[-2] != prev_hash or row[-1] != _digest(prev_hash, fields):
-            raise AnswerChainError(f"officers' answers: the hash chain breaks at answer #{row[0]} "
-                                   f"(changed, removed or reordered outside the portal)",
+            raise AnswerChainError(f"the hash chain of the officers' answers breaks at answer #{row[0]} (changed, "
+                                   "removed or reordered outside the portal)", file=source_name, row=int(row[0]),
                                    hint="Restore the portal database from a backup, then run again")
         prev_hash = row[-1]
     return [tuple(row[:len(_ALL)]) for row in rows]
@@ -115,7 +115,7 @@ def load_answers(con: duckdb.DuckDBPyConnection, portal_database: Path | None) -
         with tempfile.TemporaryDirectory(prefix="ucj-answers-") as folder:
             copy = Path(folder) / "answers.sqlite"
             if snapshot_answers(Path(portal_database), copy):
-                rows = _read(copy)
+                rows = _read(copy, Path(portal_database).name)
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in _ALL]
     table = pa.table({name: pa.array(list(values), _TYPES.get(name, pa.string()))
                       for name, values in zip(_ALL, columns, strict=True)})

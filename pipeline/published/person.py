@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from pipeline.decisions.tracks import FIELD_FLAGS
 from pipeline.errors import UcjError
 from pipeline.published.latest import latest_publication
 
@@ -73,6 +74,12 @@ def explain_person(publication: Path, nik: str) -> PersonExplanation:
     return PersonExplanation(publication_info, residents[0], pairs, candidates[0] if candidates else None)
 
 
+_ANSWER_WORDS = {
+    "pair_same": "pasangan dikonfirmasi (sama orang)", "pair_different": "pasangan ditolak (bukan orang yang sama)",
+    "enrolled": "sudah mendaftar", "refused": "menolak", "unreachable": "tidak dapat dihubungi", "moved": "pindah",
+    "deceased": "meninggal", "not_working": "tidak bekerja",
+}
+
 _TRACK_WORDS = {
     "covered": "sudah terlindungi", "out_of_scope": "di luar sasaran", "pro_jkk_jkm": "calon Pro JKK-JKM",
     "employer_compliance": "kepatuhan pemberi kerja", "reactivation": "aktifkan kembali",
@@ -105,6 +112,9 @@ def render_text(explanation: PersonExplanation) -> str:
         lines.append(f"  - KPJ {p['kpj']} [{p['decision']}] {p['member_nama']} lahir {p['member_birth_date']} "
                      f"({p['source_file']} baris {p['source_row']})")
         lines.append(f"    {p['explanation']}")
+        if p.get("answer_id") is not None:  # an officer settled this pair (lineage: who, when)
+            lines.append(f"    jawaban petugas #{p['answer_id']}: {p['answered_by']}, {p['answered_at']} "
+                         f"(model: {p.get('model_decision') or '-'})")
     if not explanation.pairs:
         lines.append("  (tidak ada kepesertaan yang mendekati)")
     lines += [
@@ -115,6 +125,12 @@ def render_text(explanation: PersonExplanation) -> str:
         f"  pekerjaan [{yes[r['works']]}]: {r.get('work_reason') or '-'}",
         f"  desil [{yes[r['desil_eligible']]}]: {r.get('desil_reason') or '-'}",
     ]
+    if r.get("field_answer"):
+        attempts = f"; dihubungi {r['field_attempts']} kali" if r.get("field_attempts") else ""
+        flag = f"; {FIELD_FLAGS.get(r['field_flag'], r['field_flag'])}" if r.get("field_flag") else ""
+        answer = _ANSWER_WORDS.get(r["field_answer"], r["field_answer"])
+        lines.append(f"Jawaban petugas #{r['field_answer_id']}: {answer} oleh {r['field_answered_by']}, "
+                     f"{r['field_answered_at']}{attempts}{flag}")
     c = explanation.candidate
     if c is not None:
         lines += [
