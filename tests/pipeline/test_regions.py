@@ -167,3 +167,25 @@ def test_the_resolved_config_loads_back_unchanged(tmp_path: Path) -> None:
     again = load_config(resolved)
     assert again == config.resolved(REF) and again.digest() == config.resolved(REF).digest()
     assert again != Config() and again.cost.for_region("3519").bpu_monthly_rp == 20_000
+
+
+# --- the portal's areas ---------------------------------------------------------------------------
+
+def test_portal_areas_follow_the_publications_regions(tmp_path: Path) -> None:
+    from pipeline.published.budget import publication_regions
+    from portal.scope import KELURAHAN_NAMES, OutOfScope, scope_for
+    from portal.users import User, area_label
+
+    def user(role: str, area: str | None) -> User:
+        return User(1, "u", "u", role, area, False, False)
+
+    (tmp_path / "config.resolved.json").write_text(json.dumps({"region": {"codes": ["3519"]}}))
+    regions = publication_regions(tmp_path)
+    assert regions == ("3519",) and publication_regions(tmp_path / "none") == ("3577",)
+    assert len(scope_for(user("auditor", None), None, regions).allowed) == 206
+    kebonsari = scope_for(user("kecamatan", "351901"), None, regions).allowed
+    assert len(kebonsari) == 14 and all(c.startswith("351901") for c in kebonsari)
+    assert scope_for(user("kelurahan", "3519112009"), None, regions).codes == ("3519112009",)
+    with pytest.raises(OutOfScope):  # a Kota Madiun officer sees nothing of a Kabupaten Madiun publication
+        scope_for(user("kelurahan", "3577031004"), None, regions)
+    assert KELURAHAN_NAMES["3519112009"] == "Kuncen" and area_label("3519112009") == "Desa Kuncen"
