@@ -148,8 +148,7 @@ def _person_context(request: Request, scope: Scope, publication: PublicationInfo
             "segment, employer, explanation FROM pairs WHERE resident_nik = ? AND list_contains(?, kpj) "
             "ORDER BY probability DESC, kpj", [person["nik"], kpjs or [""]]))
     history = store.answers_about(db, person["nik"])
-    current = {(a.kind, a.kpj) for a in store.latest_answers(db, [person["nik"]]).get(person["nik"], [])}
-    current_ids = {a.id for a in history if (a.kind, a.kpj) in current}
+    current_ids = {a.id for a in store.latest_answers(db, [person["nik"]]).get(person["nik"], [])}
     return {
         "publication": publication, "scope": scope, "ref": person_ref(secret, person["nik"]),
         "person": {**person, "nik": _masked(person["nik"], scope.full_nik, visible),
