@@ -133,8 +133,12 @@ def run_pipeline(*, register: list[Path], members: list[Path], publication_root:
             run_config={"resources": resources, "loggers": {"console": {"config": {"log_level": log_level}}}},
             instance=instance, tags=tags, raise_on_error=False)
     failure = next((e for e in result.all_events if e.is_step_failure), None)
+    error = _root_cause(failure.step_failure_data.error) if failure else None
+    if error and "DagsterAssetCheckFailedError" in error:  # say why, as the check itself does
+        error = "; ".join(f"check {e.check_name} failed: {e.description}" for e in result.get_asset_check_evaluations()
+                          if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR) or error
     return RunOutcome(
         success=result.success, run_id=result.run_id,
         failed_step=failure.step_key if failure else None,
-        error=_root_cause(failure.step_failure_data.error) if failure else None,
+        error=error,
     )

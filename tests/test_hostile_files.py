@@ -431,11 +431,14 @@ def test_member_with_a_placeholder_name_is_matched_on_nik_only(con, small_city, 
 # ----------------------------------------------------------------------------------------------
 # The real `ucj run`: what the user sees last, and what Dagster keeps
 
-def _ucj_run(register: Path, members: list[Path], tmp_path: Path):
+def _ucj_run(register: Path, members: list[Path], tmp_path: Path, config: str | None = None):
     from cli.main import main
 
     args = ["run", "--register", str(register), "--out", str(tmp_path / "published"),
             "--warehouse", str(tmp_path / "wh.duckdb"), "--reference-date", "2026-01-01"]
+    if config is not None:
+        (tmp_path / "config.toml").write_text(config, encoding="utf-8")
+        args += ["--config", str(tmp_path / "config.toml")]
     for path in members:
         args += ["--members", str(path)]
     return CliRunner().invoke(main, args, catch_exceptions=False)
@@ -512,3 +515,15 @@ def test_hostile_register_publishes_the_right_rows(small_city, dagster_home, reg
     names = {c["nama"] for c in coverage}
     assert reg.rows[0][NAME] in names and not any("Ã" in n for n in names)
     assert all(0 <= c["age"] <= 115 for c in coverage)
+
+
+@pytest.mark.slow
+def test_ucj_run_refuses_an_excel_damaged_register_saying_why(small_city, dagster_home, register: Register,
+                                                              tmp_path):
+    path = _excel_rounded_register(register, tmp_path / "dtsen_excel.xlsx")
+    # the membership files are not under test here: their NIK bound is kept out of the way
+    result = _ucj_run(path, list(small_city.members), tmp_path, config="[checks]\nmax_invalid_nik_share = 1.0\n")
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert "check reject_share failed" in last and "dtsen_excel.xlsx: the file looks Excel-damaged" in last
+    assert not (tmp_path / "published" / "latest").exists()
