@@ -18,14 +18,11 @@ from fastapi.testclient import TestClient
 from pipeline.config import Config
 from pipeline.publish.manifest import build_manifest
 from pipeline.publish.publish import publish
-from pipeline.runner import run_engine
-from pipeline.synthetic import GeneratedFiles
-from pipeline.warehouse import connect as connect_warehouse
 from portal.app import create_app
 from portal.db import connect, init_db
 from portal.settings import PortalSettings
 from portal.users import create_user
-from tests.conftest import REFERENCE_DATE
+from tests.conftest import REFERENCE_DATE, CityEngine
 
 PASSWORD = "kata-sandi-uji-1"
 FIRST_ID = "20260101T020000-aaaa1111"
@@ -65,13 +62,10 @@ def _publish(con: duckdb.DuckDBPyConnection, root: Path, publication_id: str, ch
 
 
 @pytest.fixture(scope="session")
-def publication_root(small_city: GeneratedFiles, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def publication_root(city_engine: CityEngine, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("published")
-    with connect_warehouse() as con:
-        run_engine(con, register=[small_city.register], members=list(small_city.members), config=Config(),
-                   reference_date=REFERENCE_DATE)
-        _publish(con, root, FIRST_ID, CHECKS[:1])
-        _publish(con, root, LATEST_ID, CHECKS)
+    _publish(city_engine.con, root, FIRST_ID, CHECKS[:1])
+    _publish(city_engine.con, root, LATEST_ID, CHECKS)
     return root
 
 
