@@ -94,21 +94,25 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
     LEFT JOIN memberships m ON m.file_id = f.file_id AND m.source_row = tm.source_row
     LEFT JOIN residents tr ON tr.nik = tm.resident_nik
     """)
+    # Every truth row, loaded or not: a true pair whose row was rejected at ingest is a missed link
+    # that was never compared (so rejecting hard rows cannot raise recall, nor keeping them lower
+    # blocking recall). An exact copy dropped at ingest is no true pair: its original is.
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE eval_rows AS
     SELECT t.errors, t.true_nik, t.member_id, t.is_active, t.active, pr.nik AS predicted_nik,
         pr.resident_id AS predicted_resident_id, t.true_resident_id,
-        EXISTS (SELECT 1 FROM candidate_pairs c WHERE c.member_id = t.member_id
+        t.true_resident_id IS NOT NULL AND (t.member_id IS NOT NULL
+            OR NOT list_contains(string_split(coalesce(t.errors, ''), ','), 'duplicate_row')) AS true_pair,
+        t.member_id IS NOT NULL AND EXISTS (SELECT 1 FROM candidate_pairs c WHERE c.member_id = t.member_id
                 AND c.resident_id = t.true_resident_id) AS blocked
     FROM eval_truth t
     LEFT JOIN ({links}) l ON l.member_id = t.member_id
     LEFT JOIN residents pr ON pr.resident_id = l.resident_id
-    WHERE t.member_id IS NOT NULL
     """)
-    pair = con.execute("""SELECT count(*) FILTER (WHERE true_resident_id IS NOT NULL),
+    pair = con.execute("""SELECT count(*) FILTER (WHERE true_pair),
         count(*) FILTER (WHERE predicted_nik IS NOT NULL),
-        count(*) FILTER (WHERE predicted_nik = true_nik),
-        count(*) FILTER (WHERE blocked) FROM eval_rows""").fetchall()[0]
+        count(*) FILTER (WHERE true_pair AND predicted_nik = true_nik),
+        count(*) FILTER (WHERE true_pair AND blocked) FROM eval_rows""").fetchall()[0]
     # Truth coverage of each resident, recomputed from truth rows that survived cleaning (a row
     # rejected as a duplicate has its original among the memberships).
     con.execute("""
@@ -127,10 +131,11 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
     by_error = con.execute("""
         WITH fam AS (
             SELECT coalesce(nullif(e, ''), 'none') AS error, *
-            FROM (SELECT unnest(string_split(coalesce(errors, ''), ',')) AS e, * FROM eval_truth)),
+            FROM (SELECT unnest(string_split(coalesce(errors, ''), ',')) AS e, * FROM eval_rows)),
         loaded AS (
             SELECT coalesce(nullif(e, ''), 'none') AS error, *
-            FROM (SELECT unnest(string_split(coalesce(errors, ''), ',')) AS e, * FROM eval_rows)),
+            FROM (SELECT unnest(string_split(coalesce(errors, ''), ',')) AS e, * FROM eval_rows
+                  WHERE member_id IS NOT NULL)),
         listed AS (  -- covered residents wrongly listed, under the families of their active rows
             SELECT f.error, count(DISTINCT p.resident_id) AS n
             FROM eval_people p JOIN fam f ON f.true_nik = p.nik AND f.active
@@ -145,12 +150,11 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
                 AS rejected FROM fam GROUP BY 1),
         links AS (
             SELECT error,
-                count(*) FILTER (WHERE true_resident_id IS NOT NULL AND predicted_nik IS DISTINCT FROM true_nik)
-                    AS missed,
+                count(*) FILTER (WHERE true_pair AND predicted_nik IS DISTINCT FROM true_nik) AS missed,
                 count(*) FILTER (WHERE predicted_nik IS NOT NULL AND predicted_nik IS DISTINCT FROM true_nik)
                     AS wrong,
-                count(*) FILTER (WHERE true_resident_id IS NOT NULL AND NOT blocked) AS unblocked
-            FROM loaded GROUP BY 1)
+                count(*) FILTER (WHERE true_pair AND NOT blocked) AS unblocked
+            FROM fam GROUP BY 1)
         SELECT r.error, r.n, coalesce(k.missed, 0), coalesce(k.wrong, 0), coalesce(k.unblocked, 0), r.rejected,
             coalesce(ls.n, 0), coalesce(h.n, 0)
         FROM rows r LEFT JOIN links k USING (error) LEFT JOIN listed ls USING (error) LEFT JOIN hidden h USING (error)

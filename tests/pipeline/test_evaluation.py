@@ -14,8 +14,9 @@ exact copy), and a decided list:
 
 List: truly uncovered in scope {R4, R5, R6} = 3; listed {R2, R3, R5, R6} = 4; wrongly listed 2, wrongly
 hidden 1: precision 1 - 2/4 = 0.5, recall 1 - 1/3 = 2/3, F1 = 2 * 0.5 * 2/3 / (0.5 + 2/3) = 4/7.
-Pairs (rows loaded: 2, 3, 5, 6, 7): true 3 (rows 2, 3, 6), predicted 4 (2, 5, 6, 7), correct 2:
-precision 0.5, recall 2/3. Blocking: true pairs compared 2 (rows 2, 6) of 3.
+Pairs: true 4 (rows 2, 3, 6, and 4, rejected at ingest; row 8 is an exact copy of row 2, no pair of its
+own), predicted 4 (2, 5, 6, 7), correct 2: precision 0.5, recall 0.5. Blocking: true pairs compared 2
+(rows 2, 6) of 4.
 """
 
 from __future__ import annotations
@@ -84,22 +85,22 @@ def test_list_scores_match_the_hand_count(scored) -> None:
 
 
 def test_pair_and_blocking_scores_match_the_hand_count(scored) -> None:
-    assert (scored.pair_true, scored.pair_predicted, scored.pair_correct) == (3, 4, 2)
+    assert (scored.pair_true, scored.pair_predicted, scored.pair_correct) == (4, 4, 2)
     assert scored.pair_precision == pytest.approx(0.5)
-    assert scored.pair_recall == pytest.approx(2 / 3)
-    assert scored.blocking_recall == pytest.approx(2 / 3)  # a review pair is not a link, nor was it blocked
+    assert scored.pair_recall == pytest.approx(0.5)  # the rejected row is a missed link
+    assert scored.blocking_recall == pytest.approx(0.5)  # a review pair is not a link, nor was it blocked
 
 
 def test_wrongly_listed_and_hidden_are_counted_by_error_family(scored) -> None:
     # family: (rows, missed links, wrong links, never compared, rejected at ingest, wrongly listed, wrongly hidden)
     expected = {
-        "dob_missing": (1, 0, 0, 0, 1, 1, 0),
+        "dob_missing": (1, 1, 0, 1, 1, 1, 0),  # rejected: missed and never compared
         "duplicate_row": (1, 0, 0, 0, 0, 0, 0),  # an exact copy dropped at ingest is not a loss
         "name_nickname": (1, 1, 0, 1, 0, 1, 0),
         "namesake_other_region": (1, 0, 1, 0, 0, 0, 1),
-        "nik_missing": (1, 0, 0, 0, 1, 1, 0),
+        "nik_missing": (1, 1, 0, 1, 1, 1, 0),
         "nik_substitution": (1, 0, 1, 0, 0, 0, 0),  # wrong, but an inactive row hides nobody
-        "no_nik_no_dob": (1, 0, 0, 0, 1, 1, 0),
+        "no_nik_no_dob": (1, 1, 0, 1, 1, 1, 0),
         "none": (2, 0, 0, 0, 0, 0, 0),
     }
     assert {row[0]: tuple(row[1:]) for row in scored.by_error} == expected

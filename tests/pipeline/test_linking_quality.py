@@ -9,7 +9,8 @@ floor it says so. To raise the floor after an intended improvement, run the sepa
 
 which writes max(floor, measured) for each measure and fails, writing nothing for that profile, if any
 measure is below its floor: a floor is never lowered by a command. (A change of the generator that
-changes the data is the one reason to set a floor by hand, in the same commit, said in its message.)"""
+changes the data, or of a measure's definition, is the one reason to set a floor by hand, in the
+same commit, said in its message.)"""
 
 from __future__ import annotations
 
