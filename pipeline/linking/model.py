@@ -338,7 +338,10 @@ def _implied_prior(con: duckdb.DuckDBPyConnection, pi: float, residents: int,
                    floor_odds: tuple[float, float]) -> float:
     """The share of memberships expected to be in the register, given pi (a fixed-point step)."""
     members = scalar(con, "SELECT count(*) FROM memberships")
-    total = scalar(con, f"SELECT sum(probability) FROM ({_posterior_sql(pi, residents, floor_odds)})") or 0.0
+    # summed as decimals: a parallel sum of doubles differs in the last bit from run to run (model.json
+    # must be byte-identical for the same inputs)
+    total = scalar(con, f"SELECT sum(probability::DECIMAL(38, 18))::DOUBLE "
+                        f"FROM ({_posterior_sql(pi, residents, floor_odds)})") or 0.0
     return float(min(max(total / max(members, 1), 0.01), 0.99))
 
 
