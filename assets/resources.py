@@ -17,7 +17,7 @@ from pydantic import PrivateAttr
 from pipeline.config import Config, load_config
 from pipeline.ingest.inbox import scan_inbox
 
-__all__ = ["PipelineSettings", "WarehouseResource", "project_root", "transient_failures", "JAKARTA",
+__all__ = ["PipelineSettings", "WarehouseResource", "project_root", "JAKARTA",
            "REFERENCE_DATE_TAG", "TRANSIENT_ERRORS", "LOCK_WAITING", "LOCK_TAKEN", "LOCK_RELEASED"]
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -85,13 +85,6 @@ def _current_step() -> dg.AssetExecutionContext | dg.AssetCheckExecutionContext:
         return dg.AssetExecutionContext.get()
     except dg.DagsterInvariantViolationError:
         return dg.AssetCheckExecutionContext.get()
-
-
-@contextlib.contextmanager
-def transient_failures(context: dg.AssetExecutionContext, max_retries: int = 3) -> Iterator[None]:
-    """Deprecated: `WarehouseResource.get_connection()` retries transient failures itself. Kept only
-    until assets/publication.py stops using it (a no-op wrapper)."""
-    yield
 
 
 class PipelineSettings(dg.ConfigurableResource):
