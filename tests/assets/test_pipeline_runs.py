@@ -37,7 +37,7 @@ def test_full_graph_publishes_and_reconciles(small_city: GeneratedFiles, dagster
         assert item["rows_in"] == item["rows_used"] + item["rows_rejected"]
     for name in ("coverage", "links", "review", "candidates", "rejects"):
         assert pq.read_metadata(latest / f"{name}.parquet").num_rows == manifest["outputs"][f"{name}.parquet"]["rows"]
-    assert len(list((latest / "kelurahan").glob("*.xlsx"))) == 27
+    assert len(list((latest / "kelurahan").rglob("*.xlsx"))) == 27  # <kabupaten/kota>/<kecamatan>/ folders
     coverage = pq.read_table(latest / "coverage.parquet")
     assert coverage.num_rows == manifest["counts"]["residents"]
     candidates = pq.read_table(latest / "candidates.parquet").to_pylist()

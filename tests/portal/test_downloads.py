@@ -53,7 +53,7 @@ def test_xlsx_of_the_whole_area_in_the_officer_format(client: TestClient, candid
 
 def test_xlsx_matches_the_published_workbook_rows(client: TestClient, settings: PortalSettings) -> None:
     """Same columns (plus Kelurahan), same order, same values as the pipeline's own workbook."""
-    published = next((settings.publications / LATEST_ID / "kelurahan").glob(f"{KEL_A}-*.xlsx"))
+    published = next((settings.publications / LATEST_ID / "kelurahan").rglob(f"{KEL_A}-*.xlsx"))  # in kab/kec folders
     ours = _xlsx_rows(logged_in(client, "kel_a").get("/daftar/unduh/xlsx").content)
     theirs = list(openpyxl.load_workbook(published, read_only=True).active.iter_rows(values_only=True))
     assert [r[1:] for r in ours] == theirs
