@@ -4,7 +4,11 @@ personal data gets in."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -15,7 +19,7 @@ import pytest
 from pipeline.config import Config, CostConfig
 from pipeline.publish.publish import publish
 from pipeline.publish.report import REPORT_HTML, REPORT_PDF, render_report_html, write_report
-from tests.conftest import REFERENCE_DATE, CityEngine
+from tests.conftest import REFERENCE_DATE, REPO, CityEngine
 
 YEARLY = 16_800 * 12
 
@@ -147,6 +151,36 @@ def test_same_publication_gives_the_same_bytes(folder: Path, report: tuple[Path,
     assert again[1].read_bytes() == report[1].read_bytes()
     other = render_report_html(folder, amount_rp=expected["amount"] + YEARLY, cost=CostConfig())
     assert other != report[0].read_text(encoding="utf-8")  # the amount is in it
+
+
+_WRITE_IN_A_FRESH_PROCESS = """
+import sys
+from pathlib import Path
+import weasyprint.pdf.fonts
+if sys.argv[4] == "fonttools":  # the subsetter WeasyPrint falls back to without libharfbuzz-subset
+    weasyprint.pdf.fonts.harfbuzz_subset = None
+from pipeline.config import CostConfig
+from pipeline.publish.report import write_report
+write_report(Path(sys.argv[1]), amount_rp=int(sys.argv[2]), cost=CostConfig(), out_dir=Path(sys.argv[3]))
+"""
+
+
+def _pdf_in_a_fresh_process(folder: Path, amount: int, out: Path, subsetter: str) -> bytes:
+    environment = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    subprocess.run([sys.executable, "-c", _WRITE_IN_A_FRESH_PROCESS, str(folder), str(amount), str(out), subsetter],
+                   check=True, cwd=REPO, env=environment)
+    return (out / REPORT_PDF).read_bytes()
+
+
+def test_same_publication_gives_the_same_pdf_in_another_process_later(folder: Path, report: tuple[Path, Path],
+                                                                      expected: dict[str, int],
+                                                                      tmp_path: Path) -> None:
+    assert _pdf_in_a_fresh_process(folder, expected["amount"], tmp_path / "a", "harfbuzz") == report[1].read_bytes()
+    # fontTools stamps a font subset with the second it was made unless told otherwise: two renderings
+    # more than a second apart still give the same bytes
+    first = _pdf_in_a_fresh_process(folder, expected["amount"], tmp_path / "b", "fonttools")
+    time.sleep(1.1)
+    assert _pdf_in_a_fresh_process(folder, expected["amount"], tmp_path / "c", "fonttools") == first
 
 
 def test_report_for_a_folder_without_candidates_is_a_clear_error(tmp_path: Path) -> None:
