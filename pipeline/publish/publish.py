@@ -8,8 +8,8 @@ Layout of a publication root:
         near misses, for auditors), review.parquet, candidates.parquet,
         candidates.csv, changes.parquet/.csv (who entered or left the list since the previous
         publication, and why), employers.parquet (compliance referrals per employer), rejects.parquet,
-        kelurahan/<code>-<name>.xlsx, budget.json, report.html, report.pdf, config.resolved.json,
-        model.json, manifest.json
+        kelurahan/<kabupaten/kota>/<kecamatan>/<code>-<name>.xlsx, budget.json, report.html, report.pdf,
+        config.resolved.json, model.json, manifest.json
     <root>/latest -> <publication id>
 """
 
