@@ -216,18 +216,29 @@ def demo(scale: float, seed: int) -> None:
               help="Truth folder written by `ucj generate` (with --warehouse).")
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="TOML file overriding settings, e.g. to try another link threshold.")
+@click.option("--labels", is_flag=True,
+              help="Score the model on the pairs officers settled in the portal instead (from --publication).")
+@click.option("--publication", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=DEMO_PUBLICATIONS, show_default=True,
+              help="With --labels: a publication folder, or a publication root (its `latest` is used).")
 def evaluate_command(scale: float, seed: int, profiles: str, warehouse: Path | None, truth: Path | None,
-                     config: Path | None) -> None:
-    """Precision and recall of the uncovered list (and links, blocking) against generated truth."""
+                     config: Path | None, labels: bool, publication: Path) -> None:
+    """Precision and recall of the uncovered list (and links, blocking) against generated truth, or
+    (--labels) of the model on the pairs officers confirmed or rejected."""
     import tempfile
     import time
 
     from pipeline.config import load_config
-    from pipeline.evaluation import evaluate, format_report
+    from pipeline.evaluation import evaluate, format_label_report, format_report, label_scores
+    from pipeline.published.person import resolve_publication
     from pipeline.runner import run_engine
     from pipeline.synthetic import generate as generate_city
     from pipeline.warehouse import connect
 
+    if labels:
+        folder = resolve_publication(publication)
+        click.echo(format_label_report(f"officers' labels in publication {folder.name}", label_scores(folder)))
+        return
     if warehouse is not None:
         if truth is None:
             raise click.UsageError("--warehouse needs --truth")

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-__all__ = ["Scores", "evaluate", "format_report"]
+__all__ = ["Scores", "evaluate", "format_report", "LabelScores", "label_scores", "format_label_report"]
 
 
 @dataclass(frozen=True)
@@ -192,3 +192,51 @@ def format_report(title: str, scores: Scores, seconds: float | None = None) -> s
     lines += ["", "A person wrongly listed counts under every family their active membership rows carried; a "
               "person wrongly hidden under every family of the rows wrongly linked to them ('none': no such row)."]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class LabelScores:
+    """The model against officers' answers (the city's own labelled pairs): a confirmed pair is a match,
+    a rejected one is not; the model's decision is what it decided before the answer was applied."""
+
+    confirmed: int
+    rejected: int
+    true_links: int  # confirmed pairs the model linked
+    false_links: int  # rejected pairs the model linked
+    confirmed_in_review: int
+    rejected_in_review: int
+
+    @property
+    def precision(self) -> float:
+        linked = self.true_links + self.false_links
+        return self.true_links / linked if linked else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_links / self.confirmed if self.confirmed else 1.0
+
+
+def label_scores(publication: Path) -> LabelScores:
+    """Score the model on the pairs officers settled, from a publication's pairs.parquet."""
+    pairs = Path(publication) / "pairs.parquet"
+    with duckdb.connect() as con:
+        row = con.execute("""
+            SELECT count(*) FILTER (WHERE decision = 'link'), count(*) FILTER (WHERE decision <> 'link'),
+                count(*) FILTER (WHERE decision = 'link' AND model_decision = 'link'),
+                count(*) FILTER (WHERE decision <> 'link' AND model_decision = 'link'),
+                count(*) FILTER (WHERE decision = 'link' AND model_decision = 'review'),
+                count(*) FILTER (WHERE decision <> 'link' AND model_decision = 'review')
+            FROM read_parquet(?) WHERE answer_id IS NOT NULL""", [pairs.as_posix()]).fetchall()[0]
+    return LabelScores(*(int(v) for v in row))
+
+
+def format_label_report(title: str, s: LabelScores) -> str:
+    return "\n".join([
+        title,
+        f"  pairs settled by officers: {s.confirmed:,} confirmed (same person), {s.rejected:,} rejected",
+        f"  model precision {s.precision:.4f} (linked {s.true_links + s.false_links:,}, of which rejected "
+        f"{s.false_links:,})",
+        f"  model recall    {s.recall:.4f} (confirmed {s.confirmed:,}, of which the model linked {s.true_links:,}, "
+        f"sent to review {s.confirmed_in_review:,})",
+        f"  rejected pairs the model sent to review: {s.rejected_in_review:,}",
+    ]) + "\n"

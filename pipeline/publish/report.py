@@ -158,13 +158,45 @@ def _gather(pub: _Publication) -> dict[str, Any]:
             counts = dict(con.execute("""SELECT out_of_scope_reason, count(*) FROM read_parquet($p)
                                          WHERE track = 'out_of_scope' GROUP BY 1""", {"p": coverage}).fetchall())
             out_of_scope = [(code, int(counts[code])) for code in OUT_OF_SCOPE_REASONS if counts.get(code)]
+        field_work = _field_work(con, coverage) if "field_answer" in columns else None
     for row in kelurahan:
         row["candidates"] = sum(row[t] for t in CANDIDATE_TRACKS)
         row["coverage_pct"] = 100 * row["covered"] / (row["covered"] + row["candidates"]) \
             if row["covered"] + row["candidates"] else 0.0
     return {"status": {k: int(v) for k, v in status.items()}, "tracks": {k: int(v) for k, v in tracks.items()},
             "kelurahan": kelurahan, "by_desil": by_desil, "employers": employers,
-            "employer_known": (int(employer_known[0]), int(employer_known[1])), "out_of_scope": out_of_scope}
+            "employer_known": (int(employer_known[0]), int(employer_known[1])), "out_of_scope": out_of_scope,
+            "field_work": field_work}
+
+
+_FIELD_ROWS = 60  # desa/kelurahan listed on the field-work page, most answers first
+
+
+def _field_work(con: duckdb.DuckDBPyConnection, coverage: str) -> dict[str, Any]:
+    """Officers' answers the publication applied (coverage.parquet's field_* columns), per desa/kelurahan:
+    answers, enrolments reported (and what the export said), people settled out of the list, attempts,
+    and the share of people with a pair to verify whose pair an officer settled."""
+    rows = _rows(con, f"""
+        SELECT kelurahan_code, kelurahan, count(field_answer) AS answers,
+            count(*) FILTER (WHERE field_answer = 'enrolled') AS enrolled,
+            count(*) FILTER (WHERE field_flag = 'enrolment_confirmed') AS confirmed,
+            count(*) FILTER (WHERE field_flag IN ('enrolment_contradicted', 'enrolment_unconfirmed')) AS flagged,
+            count(*) FILTER (WHERE field_answer IN ('moved', 'deceased', 'not_working')) AS left_scope,
+            coalesce(sum(field_attempts) FILTER (WHERE field_answer IN ('refused', 'unreachable')), 0) AS attempts,
+            count(*) FILTER (WHERE field_answer IN ('pair_same', 'pair_different')) AS pairs_settled,
+            count(*) FILTER (WHERE review_pending) AS pairs_pending
+        FROM read_parquet($p) GROUP BY ALL
+        HAVING count(field_answer) > 0 OR count(*) FILTER (WHERE review_pending) > 0
+        ORDER BY answers DESC, kelurahan_code LIMIT {_FIELD_ROWS + 1}""", {"p": coverage})
+    totals = _rows(con, """
+        SELECT count(field_answer) AS answers, count(*) FILTER (WHERE field_answer = 'enrolled') AS enrolled,
+            count(*) FILTER (WHERE field_flag = 'enrolment_confirmed') AS confirmed,
+            count(*) FILTER (WHERE field_answer IN ('pair_same', 'pair_different')) AS pairs_settled,
+            count(*) FILTER (WHERE review_pending) AS pairs_pending
+        FROM read_parquet($p)""", {"p": coverage})[0]
+    to_verify = totals["pairs_settled"] + totals["pairs_pending"]
+    return {"rows": rows[:_FIELD_ROWS], "more": len(rows) > _FIELD_ROWS, **totals,
+            "settled_share": _percent(totals["pairs_settled"], to_verify)}
 
 
 def _environment() -> jinja2.Environment:
@@ -215,6 +247,7 @@ def render_report_html(publication_dir: Path, *, amount_rp: int, cost: CostConfi
         "employers": data["employers"],
         "employer_known": data["employer_known"],
         "employer_track_count": tracks.get("employer_compliance", 0),
+        "field_work": data["field_work"],
         "scenario": scenario,
         "charts": {
             "coverage": Markup(coverage_chart(areas)),

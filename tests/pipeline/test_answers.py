@@ -309,3 +309,47 @@ def test_a_snapshot_while_the_portal_writes_never_blocks_it(tmp_path: Path) -> N
     assert not errors
     assert counts == sorted(counts) and counts[-1] > counts[0]  # each run sees what was committed by then
     assert max(latencies) < 5  # no write waited on a snapshot for long
+
+
+def test_eval_labels_scores_the_model_on_the_settled_pairs(answered: Answered, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import main
+    from pipeline.evaluation import label_scores
+    from pipeline.publish.publish import OUTPUT_QUERIES
+
+    folder = tmp_path / "publication"
+    folder.mkdir()
+    (folder / "manifest.json").write_text("{}")
+    answered.con.execute(f"COPY ({OUTPUT_QUERIES['pairs']}) TO '{(folder / 'pairs.parquet').as_posix()}' "
+                         "(FORMAT parquet)")
+    scores = label_scores(folder)
+    # the confirmed pair was a review pair (missed by the model), the rejected one a model link
+    assert (scores.confirmed, scores.rejected, scores.true_links, scores.false_links) == (1, 1, 0, 1)
+    assert (scores.confirmed_in_review, scores.precision, scores.recall) == (1, 0.0, 0.0)
+    result = CliRunner().invoke(main, ["eval", "--labels", "--publication", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "1 confirmed (same person), 1 rejected" in result.output and "model precision 0.0000" in result.output
+
+
+def test_the_report_has_a_field_work_page(answered: Answered, tmp_path: Path) -> None:
+    import json
+
+    from pipeline.publish.publish import OUTPUT_QUERIES
+    from pipeline.publish.report import render_report_html
+
+    folder = tmp_path / "publication"
+    folder.mkdir()
+    for name in ("coverage", "candidates"):
+        answered.con.execute(f"COPY ({OUTPUT_QUERIES[name]}) TO '{(folder / f'{name}.parquet').as_posix()}' "
+                             "(FORMAT parquet)")
+    config = Config().resolved(REFERENCE_DATE)
+    (folder / "config.resolved.json").write_text(json.dumps(config.to_dict()))
+    html = render_report_html(folder, amount_rp=config.cost.apbd_budget_rp, cost=config.cost,
+                              publication_id="p", reference_date=REFERENCE_DATE)
+    page = html.split("<h2>Kerja lapangan</h2>", 1)[1].split("<h2>", 1)[0]
+    # 6 outcomes about people in the register + 2 settled pairs; the enrolments: 2 reported, none confirmed
+    assert "Jawaban petugas yang dipakai publikasi ini: <b>8</b>" in page
+    assert "pendaftaran dilaporkan petugas:\n  <b>2</b> (0 sudah terkonfirmasi" in page
+    assert "yang sudah dijawab: 2 dari" in page
+    assert page.count("<tr><td>") >= 1  # the desa/kelurahan with answers
