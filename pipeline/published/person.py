@@ -59,15 +59,15 @@ def explain_person(publication: Path, nik: str) -> PersonExplanation:
         raise UcjError("a NIK has 16 digits", hint="Check the number you typed")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     with duckdb.connect() as con:
-        residents = _rows(con, f"SELECT * FROM read_parquet('{(folder / 'coverage.parquet').as_posix()}') "
-                               "WHERE nik = ?", [digits])
+        residents = _rows(con, "SELECT * FROM read_parquet(?) WHERE nik = ?",  # paths bound, never pasted
+                          [(folder / "coverage.parquet").as_posix(), digits])
         if not residents:
             raise UcjError(f"this NIK is not among the residents of publication {manifest['publication_id']}",
                            hint="It may have been rejected at ingest: see rejects.parquet, or check the number")
-        pairs = _rows(con, f"SELECT * FROM read_parquet('{(folder / 'pairs.parquet').as_posix()}') "
-                           "WHERE resident_nik = ? ORDER BY probability DESC, kpj", [digits])
-        candidates = _rows(con, f"SELECT * FROM read_parquet('{(folder / 'candidates.parquet').as_posix()}') "
-                                "WHERE nik = ?", [digits])
+        pairs = _rows(con, "SELECT * FROM read_parquet(?) WHERE resident_nik = ? ORDER BY probability DESC, kpj",
+                      [(folder / "pairs.parquet").as_posix(), digits])
+        candidates = _rows(con, "SELECT * FROM read_parquet(?) WHERE nik = ?",
+                           [(folder / "candidates.parquet").as_posix(), digits])
     publication_info = {key: manifest.get(key) for key in
                         ("publication_id", "reference_date", "code_version", "config_sha256", "started_at")}
     publication_info["path"] = str(folder)

@@ -96,3 +96,13 @@ def test_workbooks_store_formulas_as_text(hostile_publication: tuple[Path, dict[
                 assert name.data_type == "s"  # a string cell, shown as typed, never evaluated
                 found.add(name.value)
     assert found == expected
+
+
+def test_explain_reads_a_publication_whose_path_has_a_quote(
+        hostile_publication: tuple[Path, dict[str, str], dict[str, str]]) -> None:
+    from pipeline.published.person import explain_person
+
+    folder, niks, _ = hostile_publication
+    nik = next(iter(niks))
+    explanation = explain_person(folder, nik)
+    assert explanation.resident["nik"] == nik
