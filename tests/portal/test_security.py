@@ -34,8 +34,10 @@ _KEL_B_BOOK = "3577011002-Sukosari.xlsx"
 _TAMAN = next(k.code for k in KELURAHAN if k.kecamatan_code == KEC_C)
 
 PROTECTED_GET = ["/", "/daftar", "/daftar/unduh/xlsx", "/daftar/unduh/csv", f"/daftar/berkas/{_KEL_A_BOOK}",
-                 "/audit", "/riwayat", f"/riwayat/{LATEST_ID}", "/penjelasan", "/admin/pengguna"]
-PROTECTED_POST = ["/keluar", "/penjelasan", "/admin/pengguna/kel_a/nonaktifkan"]
+                 "/audit", "/riwayat", f"/riwayat/{LATEST_ID}", "/penjelasan", "/admin/pengguna", "/lapangan",
+                 "/lapangan/orang/0123456789abcdef01234567"]
+PROTECTED_POST = ["/keluar", "/penjelasan", "/admin/pengguna/kel_a/nonaktifkan",
+                  "/lapangan/orang/0123456789abcdef01234567/pasangan", "/lapangan/orang/0123456789abcdef01234567/hasil"]
 
 
 @pytest.mark.parametrize("url", PROTECTED_GET)
@@ -56,7 +58,8 @@ def test_every_route_is_in_the_lists_above() -> None:
     paths = {route.path for router in ROUTERS for route in router.routes} - {"/masuk"}
     covered = {"/", "/daftar", "/daftar/unduh/{fmt}", "/daftar/berkas/{name:path}", "/audit", "/riwayat",
                "/riwayat/{publication_id}", "/penjelasan", "/admin/pengguna", "/keluar",
-               "/admin/pengguna/{username}/{change}"}
+               "/admin/pengguna/{username}/{change}", "/lapangan", "/lapangan/orang/{ref}",
+               "/lapangan/orang/{ref}/pasangan", "/lapangan/orang/{ref}/hasil"}
     assert paths == covered
 
 
