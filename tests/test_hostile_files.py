@@ -187,7 +187,8 @@ def test_every_sheet_of_a_workbook_is_read(con, small_city, tmp_path):
 def test_a_data_sheet_without_the_header_is_refused_by_name(con, small_city, tmp_path):
     header, rows = _members_rows(small_city)
     path = _workbook(tmp_path / "peserta.xlsx", {"Nov": [header] + rows[:300], "Des": rows[300:]})
-    expect_error(con, "members", path, r"^peserta\.xlsx \[Des\], row 1: no header row")
+    error = expect_error(con, "members", path, r"^peserta\.xlsx \[Des\], row 1: no header row")
+    assert "Every sheet holding data is read" in str(error)
 
 
 # ----------------------------------------------------------------------------------------------

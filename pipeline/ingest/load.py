@@ -76,7 +76,8 @@ def _describe_row(row: list[str]) -> str:
 
 
 def _find_header(
-    rows: Iterator[tuple[int, list[str]]], fields: tuple[Field, ...], aliases: dict[str, list[str]], file: str
+    rows: Iterator[tuple[int, list[str]]], fields: tuple[Field, ...], aliases: dict[str, list[str]], file: str,
+    sheet_of_several: bool = False,
 ) -> tuple[int, list[str], dict[str, int]]:
     """The header is the first row naming at least two known fields (title lines above it are skipped)."""
     seen = 0
@@ -118,7 +119,8 @@ def _find_header(
         raise InputFileError(
             f"no header row naming the required columns ({names}) in the first {_HEADER_SEARCH_ROWS} rows; "
             f"{shape}; no row names two known columns", file=file, row=where,
-            hint="Add the header row the export lost (or export again with headers)")
+            hint="Every sheet holding data is read: give this sheet the header row, or move it out of the workbook"
+                 if sheet_of_several else "Add the header row the export lost (or export again with headers)")
     return best
 
 
@@ -133,7 +135,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, table: str, fields: tuple[Field, 
                role: str, source: SourceFile, aliases: dict[str, list[str]]) -> LoadedFile:
     text: CsvText | None = read_text(source) if source.format == "csv" else None
     rows = iter_rows(source, text)
-    header_row, header, found = _find_header(rows, fields, aliases, source.name)
+    header_row, header, found = _find_header(rows, fields, aliases, source.name, source.label is not None)
     names = [f.name for f in fields]
     index = [found.get(n) for n in names]
     width = len(header)
