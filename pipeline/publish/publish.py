@@ -27,6 +27,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -322,8 +324,8 @@ class _Summary:
         os.close(handle)
         self._result = Path(name)
         try:
-            self._process = subprocess.Popen([sys.executable, "-c", _SUMMARY_CHILD, str(self._result)],
-                                             stdin=subprocess.PIPE)
+            command = [sys.executable, "-c", _SUMMARY_CHILD, str(self._result), str(os.getpid())]
+            self._process = subprocess.Popen(command, stdin=subprocess.PIPE)
             self._process.stdin.write(pickle.dumps(args))
             self._process.stdin.close()
         except OSError as exc:  # no subprocess here: the same work, in this process
@@ -358,6 +360,14 @@ _SUMMARY_CHILD = "from pipeline.publish.publish import _summary_child; _summary_
 
 def _summary_child() -> None:
     """Entry point of the summary's child interpreter (see `_Summary`)."""
+    parent = int(sys.argv[2])  # the run's process, which may have died while this one started
+
+    def orphaned() -> None:  # a killed run takes its report with it: nothing writes into its staging later
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=orphaned, daemon=True).start()
     args = pickle.loads(sys.stdin.buffer.read())
     try:
         outcome: Any = write_summary(*args)
