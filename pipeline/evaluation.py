@@ -101,6 +101,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
     CREATE OR REPLACE TEMP TABLE eval_rows AS
     SELECT t.errors, t.true_nik, t.member_id, t.is_active, t.active, pr.nik AS predicted_nik,
         pr.resident_id AS predicted_resident_id, t.true_resident_id,
+        list_contains(string_split(coalesce(t.errors, ''), ','), 'duplicate_row') AS is_copy,
         t.true_resident_id IS NOT NULL AND (t.member_id IS NOT NULL
             OR NOT list_contains(string_split(coalesce(t.errors, ''), ','), 'duplicate_row')) AS true_pair,
         t.member_id IS NOT NULL AND EXISTS (SELECT 1 FROM candidate_pairs c WHERE c.member_id = t.member_id
@@ -146,8 +147,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
                 AND l.is_active AND l.predicted_nik IS DISTINCT FROM l.true_nik
             WHERE p.in_scope AND NOT p.truly_covered AND p.predicted_covered GROUP BY 1),
         rows AS (
-            SELECT error, count(*) AS n, count(*) FILTER (WHERE member_id IS NULL AND error <> 'duplicate_row')
-                AS rejected FROM fam GROUP BY 1),
+            SELECT error, count(*) AS n, count(*) FILTER (WHERE member_id IS NULL AND NOT is_copy) AS rejected
+            FROM fam GROUP BY 1),
         links AS (
             SELECT error,
                 count(*) FILTER (WHERE true_pair AND predicted_nik IS DISTINCT FROM true_nik) AS missed,

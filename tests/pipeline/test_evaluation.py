@@ -48,7 +48,7 @@ def scored(tmp_path: Path):
         (5, None, "AKTIF", "namesake_other_region"),
         (6, NIK[7], "AKTIF", ""),
         (7, None, "NON AKTIF", "nik_substitution"),
-        (8, NIK[1], "AKTIF", "duplicate_row"),
+        (8, NIK[1], "AKTIF", "name_title,duplicate_row"),
     ]
     pq.write_table(pa.table({"source_file": ["m.xlsx"] * len(rows), "source_row": [r[0] for r in rows],
                              "resident_nik": pa.array([r[1] for r in rows], pa.string()),
@@ -101,6 +101,7 @@ def test_wrongly_listed_and_hidden_are_counted_by_error_family(scored) -> None:
         "nik_missing": (1, 1, 0, 1, 1, 1, 0),
         "nik_substitution": (1, 0, 1, 0, 0, 0, 0),  # wrong, but an inactive row hides nobody
         "no_nik_no_dob": (1, 1, 0, 1, 1, 1, 0),
+        "name_title": (1, 0, 0, 0, 0, 0, 0),  # the copy's own errors: not rejected, not a pair
         "none": (2, 0, 0, 0, 0, 0, 0),
     }
     assert {row[0]: tuple(row[1:]) for row in scored.by_error} == expected
