@@ -352,4 +352,4 @@ def test_the_report_has_a_field_work_page(answered: Answered, tmp_path: Path) ->
     assert "Jawaban petugas yang dipakai publikasi ini: <b>8</b>" in page
     assert "pendaftaran dilaporkan petugas:\n  <b>2</b> (0 sudah terkonfirmasi" in page
     assert "yang sudah dijawab: 2 dari" in page
-    assert page.count("<tr><td>") >= 1  # the desa/kelurahan with answers
+    assert page.count("<td class=\"place\">") >= 1  # the desa/kelurahan with answers
