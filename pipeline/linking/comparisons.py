@@ -63,7 +63,6 @@ _M_TOKENS = "m.name_tokens"
 _R_TOKENS = "r.name_tokens"
 _NICKNAME = ("(NOT contains({a}.name_sorted, ' ') AND length({a}.name_sorted) >= 3 "
              "AND contains({b}.name_sorted, {a}.name_sorted))")
-_PLACEHOLDER = "({0}.birth_day = 1 AND {0}.birth_month IN (1, 7))"
 _HAS_INITIAL = "regexp_matches({}.name_sorted, '(^| )[A-Z]( |$)')"
 
 
@@ -167,10 +166,6 @@ BIRTH_DATE = Comparison(
               "m.birth_year = r.birth_year AND m.birth_month = r.birth_day AND m.birth_day = r.birth_month"),
         Level("year_off_one", "tahun beda satu",
               "m.birth_month = r.birth_month AND m.birth_day = r.birth_day AND abs(m.birth_year - r.birth_year) = 1"),
-        # 1 January or 1 July stands in for an unknown date (domain.md §1.3): with the year agreeing it
-        # says little either way, unlike a real date one field off.
-        Level("placeholder", "tanggal pengganti (1 Januari atau 1 Juli), tahun sama",
-              f"m.birth_year = r.birth_year AND ({_PLACEHOLDER.format('m')} OR {_PLACEHOLDER.format('r')})"),
         Level("one_field", "hari atau bulan berbeda",
               "m.birth_year = r.birth_year AND (m.birth_month = r.birth_month OR m.birth_day = r.birth_day)"),
         Level("different", "berbeda", "TRUE"),

@@ -1,8 +1,8 @@
 """The loop closed end to end: a real `ucj run` publishes, an officer in a real browser (Debian's
 chromium via Playwright, like tests/portal/test_browser.py) settles the review pair and records an
-enrolment, an officer of another area gets 404 for these people, and the next `ucj run` publishes a
-list without both people, the confirmed link with rule `verified`, and every changed row naming the
-answer (who, when)."""
+enrolment, an officer of another area gets 404 for these people, and the next `ucj run` (while the
+portal keeps writing answers) publishes a list without both people, the confirmed link with rule
+`verified`, and every changed row naming the answer (who, when)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,12 @@ from click.testing import CliRunner
 
 from cli.main import main
 from pipeline.synthetic import GeneratedFiles
+from portal.answers import record_answer
 from portal.app import create_app
 from portal.db import connect, init_db, stored_secret
 from portal.routes.answers import person_ref
 from portal.settings import PortalSettings
-from portal.users import create_user
+from portal.users import create_user, get_user
 from tests.portal.conftest import KEL_A, KEL_B, PASSWORD, parquet_rows
 from tests.portal.test_browser import CHROMIUM, CHROMIUM_ARGS, _need_browser
 
@@ -150,7 +151,31 @@ def test_officer_settles_a_pair_and_records_an_enrolment_and_the_next_run_applie
     assert [(a["actor"], a["kind"], a["answer"], a["publication_id"]) for a in answers] == [
         ("kel_a", "pair", "same", first), ("kel_a", "outcome", "enrolled", first)]
 
-    _ucj_run(small_city, root, tmp_path / "wh.duckdb")
+    # the portal keeps writing answers while the run snapshots them: no write fails or waits on the run
+    stop, errors, latencies = threading.Event(), [], []
+
+    def portal_writes() -> None:
+        writer = connect(settings_for_run.database)
+        user = get_user(writer, "kel_b")
+        while not stop.is_set():
+            started = time.perf_counter()
+            try:
+                record_answer(writer, user=user, publication_id=first, kelurahan_code=KEL_B, nik="3577029999990001",
+                              kind="outcome", answer="unreachable", outcome_date="2025-12-28")
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(repr(exc))
+            latencies.append(time.perf_counter() - started)
+            time.sleep(0.05)
+        writer.close()
+
+    thread = threading.Thread(target=portal_writes)
+    thread.start()
+    try:
+        _ucj_run(small_city, root, tmp_path / "wh.duckdb")
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not errors and len(latencies) > 10 and max(latencies) < 5
     latest = root / "latest"
     assert json.loads((latest / "manifest.json").read_text())["publication_id"] != first
     niks = {r["nik"] for r in parquet_rows(latest / "candidates.parquet")}
