@@ -40,7 +40,11 @@ def _finish(run: subprocess.Popen, log: Path) -> None:
 
 def _lock_events() -> dict[str, dict[str, float]]:
     """Per run of this test's Dagster instance: when it logged waiting for, taking and releasing the lock."""
-    with dg.DagsterInstance.get() as instance:
+    storage = Path(os.environ["UCJ_DAGSTER_STORAGE"])
+    storage.mkdir(parents=True, exist_ok=True)
+    with FileLock(storage / ".instance.lock"):  # as `ucj run` does: the runs may be creating the storage
+        instance = dg.DagsterInstance.get()
+    with instance:
         return {run.run_id: {entry.user_message: entry.timestamp for entry in instance.all_logs(run.run_id)
                              if entry.user_message in (LOCK_WAITING, LOCK_TAKEN, LOCK_RELEASED)}
                 for run in instance.get_runs()}
