@@ -14,9 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from portal.answers import init_answers
 from portal.db import init_db
 from portal.deps import NotLoggedIn
-from portal.answers import init_answers
 from portal.routes import admin, answers, audit, auth, downloads, lists
 from portal.settings import PortalSettings
 from portal.web import STATIC_DIR, render
