@@ -24,8 +24,9 @@ from starlette.responses import Response
 from pipeline.decisions.tracks import TRACKS
 from pipeline.privacy import mask_nik
 from portal import answers as store
+from portal import audit
 from portal.db import stored_secret
-from portal.deps import CsrfSession, DbDep, ListUser, PublicationDep, ScopeDep, SettingsDep
+from portal.deps import ClientIp, CsrfSession, DbDep, ListUser, PublicationDep, ScopeDep, SettingsDep
 from portal.publications import PublicationInfo, find
 from portal.scope import KELURAHAN_NAMES, Scope
 from portal.users import User
@@ -113,7 +114,8 @@ def _masked(nik: str | None, scope_full: bool, visible: int) -> str:
 
 @router.get("/lapangan")
 def field_list(request: Request, user: ListUser, scope: ScopeDep, publication: PublicationDep, settings: SettingsDep,
-               db: DbDep, secret: SecretDep, halaman: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+               db: DbDep, secret: SecretDep, ip: ClientIp,
+               halaman: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
     """Candidates of the area, those with a pair to verify first, with their latest answers."""
     where = "WHERE list_contains(?, kelurahan_code)"
     with _connect(publication) as con:
@@ -127,6 +129,11 @@ def field_list(request: Request, user: ListUser, scope: ScopeDep, publication: P
             "kelurahan_rank, nik LIMIT ? OFFSET ?", [list(scope.codes), settings.page_size,
                                                      (number - 1) * settings.page_size]))
     latest = store.latest_answers(db, [r["nik"] for r in rows])
+    # a list of people, like the candidate list: recorded in the audit log
+    audit.record(db, actor=user.username, role=user.role, action="view_list", publication_id=publication.publication_id,
+                 detail={"kelurahan": list(scope.codes) if len(scope.codes) < len(scope.allowed) else "semua",
+                         "filter": {"halaman": "kerja lapangan"}, "page": number},
+                 row_count=len(rows), client_ip=ip)
     visible = publication.nik_visible_digits
     people = [{**r, "ref": person_ref(secret, r["nik"]), "nik": _masked(r["nik"], scope.full_nik, visible),
                "track_label": TRACKS.get(r["track"], r["track"]), "kpjs": _verify_kpjs(r),
@@ -162,13 +169,16 @@ def _person_context(request: Request, scope: Scope, publication: PublicationInfo
 
 @router.get("/lapangan/orang/{ref}")
 def person_page(request: Request, ref: str, user: ListUser, scope: ScopeDep, latest: PublicationDep,
-                settings: SettingsDep, db: DbDep, secret: SecretDep,
+                settings: SettingsDep, db: DbDep, secret: SecretDep, ip: ClientIp,
                 publikasi: Annotated[str | None, Query(max_length=130)] = None,
                 tersimpan: Annotated[int, Query(ge=0, le=1)] = 0) -> Response:
     publication = _publication(settings, latest, publikasi)
     person = _find_person(publication, scope.allowed, ref, secret)
     if person is None:
         raise HTTPException(status_code=404)
+    audit.record(db, actor=user.username, role=user.role, action="view_list", publication_id=publication.publication_id,
+                 detail={"kelurahan": [person["kelurahan_code"]], "nik": mask_nik(person["nik"]),
+                         "filter": {"halaman": "kerja lapangan, satu orang"}}, row_count=1, client_ip=ip)
     return render(request, "field_person.html",
                   _person_context(request, scope, publication, person, db, secret, saved=bool(tersimpan)))
 

@@ -14,7 +14,7 @@ from portal.answers import verify_answer_chain
 from portal.db import connect, stored_secret
 from portal.routes.answers import person_ref
 from portal.settings import PortalSettings
-from tests.portal.conftest import FIRST_ID, KEL_A, LATEST_ID, csrf_from, logged_in, masked, parquet_rows
+from tests.portal.conftest import FIRST_ID, KEL_A, LATEST_ID, audit_rows, csrf_from, logged_in, masked, parquet_rows
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +72,9 @@ def test_officer_settles_a_pair_shown_side_by_side_and_masked(client: TestClient
             answer["answer"], answer["resident_nik"], answer["supersedes"]) == (
         "kel_a", "kelurahan", LATEST_ID, "pair", kpj, "same", review_person["nik"], None)
     assert "Jawaban tersimpan" in client.get(response.headers["location"]).text
+    views = audit_rows(settings, "view_list")  # the field-work list and the person's page are audited, NIK masked
+    assert [v["actor"] for v in views] == ["kel_a"] * 4 and views[1]["detail"]["nik"] == masked(review_person["nik"])
+    assert not any(review_person["nik"] in str(v["detail"]) for v in views)
 
 
 def test_a_later_answer_supersedes_and_the_history_keeps_both(client: TestClient, settings: PortalSettings,
