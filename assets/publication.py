@@ -17,9 +17,17 @@ import dagster as dg
 from assets.decisions import candidates, changes, coverage, tracks
 from assets.ingest import rejects
 from assets.linking import links
-from assets.resources import JAKARTA, PipelineSettings, WarehouseResource
+from assets.resources import JAKARTA, TRANSIENT_ERRORS, PipelineSettings, WarehouseResource
 from pipeline.checks import CHECKS
-from pipeline.publish.publish import existing_staging, open_staging, publish_run, write_artefacts, write_tables
+from pipeline.publish.publish import (
+    discarded_on_failure,
+    existing_staging,
+    open_staging,
+    publish_run,
+    staging_path,
+    write_artefacts,
+    write_tables,
+)
 from pipeline.published.latest import latest_manifest
 
 __all__ = ["publication_tables", "publication_artefacts", "publication", "PUBLICATION_ASSETS"]
@@ -46,8 +54,9 @@ def publication_tables(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     with warehouse.get_connection() as con:
         model = con.execute("SELECT model FROM link_model").fetchall()[0][0]
         staging = open_staging(settings.publication_dir(), publication_id(context))
-        counts = write_tables(con, staging, extra_files={"config.resolved.json": resolved.to_dict(),
-                                                          "model.json": json.loads(model)})
+        with discarded_on_failure(staging, keep_on=TRANSIENT_ERRORS):  # kept only for the step's retry
+            counts = write_tables(con, staging, extra_files={"config.resolved.json": resolved.to_dict(),
+                                                              "model.json": json.loads(model)})
     return dg.MaterializeResult(metadata={"publication_id": staging.name.removeprefix(".staging-"),
                                           "rows": dg.MetadataValue.json(counts)})
 
@@ -72,7 +81,7 @@ def publication_artefacts(context: dg.AssetExecutionContext, warehouse: Warehous
     reference_date = settings.reference_date(context)
     resolved = config.resolved(reference_date)
     staging = existing_staging(settings.publication_dir(), publication_id(context))
-    with warehouse.get_connection() as con:
+    with warehouse.get_connection() as con, discarded_on_failure(staging, keep_on=TRANSIENT_ERRORS):
         made = write_artefacts(con, staging, publication_id=staging.name.removeprefix(".staging-"),
                                created=datetime.combine(reference_date, datetime.min.time()),
                                nik_visible_digits=resolved.publication.nik_visible_digits, cost=resolved.cost,
@@ -122,7 +131,8 @@ def publication(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     record = context.instance.get_run_record_by_id(context.run.run_id)
     started = datetime.fromtimestamp(record.start_time, JAKARTA) if record and record.start_time \
         else datetime.now(JAKARTA)
-    with warehouse.get_connection() as con:
+    staging = staging_path(root, publication_id(context))
+    with warehouse.get_connection() as con, discarded_on_failure(staging, keep_on=TRANSIENT_ERRORS):
         result, manifest, deleted = publish_run(
             con, root, publication_id=publication_id(context), config=resolved, reference_date=reference_date,
             started_at=started, finished_at=datetime.now(JAKARTA), checks=_check_results(context),

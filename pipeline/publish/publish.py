@@ -50,7 +50,8 @@ from pipeline.spreadsheet import defuse_formula_sql
 from pipeline.warehouse import scalar
 
 __all__ = ["Publication", "Artefacts", "publish", "publish_run", "prune_publications", "OUTPUT_QUERIES", "CSV_TABLES",
-           "open_staging", "existing_staging", "discard_staging", "clean_stale_staging", "staging_path",
+           "open_staging", "existing_staging", "discard_staging", "discarded_on_failure", "clean_stale_staging",
+           "staging_path",
            "write_tables", "write_pairs", "write_artefacts", "write_summary", "finish"]
 
 _PUBLICATION_ID = re.compile(r"^(\d{8}T\d{6})(-.*)?$")
@@ -227,8 +228,10 @@ def open_staging(root: Path, publication_id: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     if (root / publication_id).exists():
         raise PublishError(f"publication {publication_id} already exists in {root}")
-    clean_stale_staging(root, links=True)  # one run at a time publishes (the warehouse lock)
     staging = staging_path(root, publication_id)
+    if staging in _HELD:  # this process's step again, after a transient failure: the same folder
+        return staging
+    clean_stale_staging(root, links=True)  # one run at a time publishes (the warehouse lock)
     staging.mkdir(mode=0o700)
     staging.chmod(0o700)  # whatever the umask: only the pipeline's user reads a staging publication
     descriptor = _try_lock(staging)
@@ -255,9 +258,13 @@ def discard_staging(staging: Path) -> None:
 
 
 @contextlib.contextmanager
-def _discard_on_failure(staging: Path) -> Iterator[None]:
+def discarded_on_failure(staging: Path, *, keep_on: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Delete the staging folder when the block fails, except on `keep_on` errors (a step that will be
+    retried writes into the same folder again). The part functions below leave this to their caller."""
     try:
         yield
+    except keep_on:
+        raise
     except BaseException:
         discard_staging(staging)
         raise
@@ -269,20 +276,18 @@ def write_tables(con: duckdb.DuckDBPyConnection, staging: Path, *,
                  extra_files: dict[str, Any] | None = None) -> dict[str, int]:
     """The data files (Parquet, and CSV for the lists people open in a spreadsheet) and the JSON
     documents (resolved config, model); return rows per table. Pairs are `write_pairs`."""
-    with _discard_on_failure(staging):
-        counts = {name: _copy(con, query, staging / f"{name}.parquet", "parquet")
-                  for name, query in OUTPUT_QUERIES.items() if name != "pairs"}
-        for name in CSV_TABLES:
-            _copy(con, OUTPUT_QUERIES[name], staging / f"{name}.csv", "csv")
-        for name, document in (extra_files or {}).items():
-            _write_json(staging / name, document)
+    counts = {name: _copy(con, query, staging / f"{name}.parquet", "parquet")
+              for name, query in OUTPUT_QUERIES.items() if name != "pairs"}
+    for name in CSV_TABLES:
+        _copy(con, OUTPUT_QUERIES[name], staging / f"{name}.csv", "csv")
+    for name, document in (extra_files or {}).items():
+        _write_json(staging / name, document)
     return counts
 
 
 def write_pairs(con: duckdb.DuckDBPyConnection, staging: Path) -> int:
     """pairs.parquet for auditors: links, review pairs and near misses with the membership's fields."""
-    with _discard_on_failure(staging):
-        return _copy(con, OUTPUT_QUERIES["pairs"], staging / "pairs.parquet", "parquet")
+    return _copy(con, OUTPUT_QUERIES["pairs"], staging / "pairs.parquet", "parquet")
 
 
 @dataclass(frozen=True)
@@ -297,17 +302,16 @@ def write_artefacts(con: duckdb.DuckDBPyConnection, staging: Path, *, publicatio
     """The expensive parts, side by side: the budget scenario and report (pure Python: matplotlib,
     WeasyPrint) in a process of their own, from the staged Parquet files, while this process writes
     pairs.parquet (DuckDB) and the officer workbooks. Needs `write_tables` first."""
-    with _discard_on_failure(staging):
-        summary = None if cost is None else _start_summary(staging, publication_id, cost, reference_date)
-        try:
-            pairs = write_pairs(con, staging)
-            workbooks = write_kelurahan_workbooks(con, staging / "kelurahan", created=created,
-                                                  nik_visible_digits=nik_visible_digits)
-        except BaseException:
-            if summary is not None:
-                summary.cancel()
-            raise
-        warnings = None if summary is None else summary.result()
+    summary = None if cost is None else _start_summary(staging, publication_id, cost, reference_date)
+    try:
+        pairs = write_pairs(con, staging)
+        workbooks = write_kelurahan_workbooks(con, staging / "kelurahan", created=created,
+                                              nik_visible_digits=nik_visible_digits)
+    except BaseException:
+        if summary is not None:
+            summary.cancel()
+        raise
+    warnings = None if summary is None else summary.result()
     _WARNINGS[staging] = list(warnings or [])  # for the manifest, written by `finish`
     return Artefacts(pairs, workbooks, warnings)
 
@@ -415,21 +419,21 @@ def finish(root: Path, staging: Path, manifest: dict[str, Any]) -> Publication:
     and `latest` pointed at it. Nothing a reader sees changes before the last step."""
     root = Path(root)
     publication_id = staging.name.removeprefix(".staging-")
-    with _discard_on_failure(staging):
-        rows = _row_counts(staging)
-        outputs = {p.relative_to(staging).as_posix(): {"sha256": _sha256(p), "bytes": p.stat().st_size}
-                   for p in sorted(staging.rglob("*")) if p.is_file()}
-        for name, entry in outputs.items():
-            stem = name.rsplit(".", 1)[0]
-            if name.startswith("kelurahan/"):
-                entry["rows"] = rows[name]
-            elif stem in rows and name.endswith((".parquet", ".csv")):
-                entry["rows"] = rows[stem]
-        warnings = [*manifest.get("warnings", []), *_WARNINGS.pop(staging, [])]
-        _write_json(staging / "manifest.json", {**manifest, "publication_id": publication_id, "outputs": outputs,
-                                                "warnings": warnings})
-        staging.chmod(0o755 & ~_umask())  # the finished publication: readable as any published folder
-        staging.rename(root / publication_id)
+    rows = _row_counts(staging)
+    outputs = {p.relative_to(staging).as_posix(): {"sha256": _sha256(p), "bytes": p.stat().st_size}
+               for p in sorted(staging.rglob("*")) if p.is_file()}
+    for name, entry in outputs.items():
+        stem = name.rsplit(".", 1)[0]
+        if name.startswith("kelurahan/"):
+            entry["rows"] = rows[name]
+        elif stem in rows and name.endswith((".parquet", ".csv")):
+            entry["rows"] = rows[stem]
+    warnings = [*manifest.get("warnings", []), *_WARNINGS.get(staging, [])]
+    _write_json(staging / "manifest.json", {**manifest, "publication_id": publication_id, "outputs": outputs,
+                                            "warnings": warnings})
+    staging.chmod(0o755 & ~_umask())  # the finished publication: readable as any published folder
+    staging.rename(root / publication_id)
+    _WARNINGS.pop(staging, None)
     _release(staging)
     _point_latest(root, publication_id)
     counts = {name: rows[name] for name in OUTPUT_QUERIES if name in rows}
@@ -464,10 +468,11 @@ def publish(
     after they passed (the publication asset depends on them).
     """
     staging = open_staging(root, publication_id)
-    write_tables(con, staging, extra_files=extra_files)
-    write_artefacts(con, staging, publication_id=publication_id, created=created,
-                    nik_visible_digits=nik_visible_digits, cost=cost, reference_date=reference_date)
-    return finish(root, staging, manifest)
+    with discarded_on_failure(staging):
+        write_tables(con, staging, extra_files=extra_files)
+        write_artefacts(con, staging, publication_id=publication_id, created=created,
+                        nik_visible_digits=nik_visible_digits, cost=cost, reference_date=reference_date)
+        return finish(root, staging, manifest)
 
 
 def publish_run(con: duckdb.DuckDBPyConnection, root: Path, *, publication_id: str, config: Config,
@@ -479,10 +484,9 @@ def publish_run(con: duckdb.DuckDBPyConnection, root: Path, *, publication_id: s
     pointed at it, then publications past their retention deleted. Returns the publication, its
     manifest and the deleted ids."""
     staging = existing_staging(root, publication_id)
-    with _discard_on_failure(staging):
-        model = json.loads(con.execute("SELECT model FROM link_model").fetchall()[0][0])
-        manifest = build_manifest(con, config, reference_date=reference_date, started_at=started_at,
-                                  finished_at=finished_at, model=model, checks=checks)
+    model = json.loads(con.execute("SELECT model FROM link_model").fetchall()[0][0])
+    manifest = build_manifest(con, config, reference_date=reference_date, started_at=started_at,
+                              finished_at=finished_at, model=model, checks=checks)
     manifest.update(run_id=run_id, previous_publication=previous_id)
     publication = finish(root, staging, manifest)
     deleted = prune_publications(root, retention_days=retention_days, now=now)
