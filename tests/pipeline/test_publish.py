@@ -27,9 +27,7 @@ PUBLICATION_FILES = {
     "changes.parquet", "changes.csv", "employers.parquet", "rejects.parquet", "budget.json", "report.html",
     "report.pdf", "manifest.json", "config.resolved.json", "model.json",
 }
-# report.pdf is not yet byte-identical from one rendering to the next (test_report.py::
-# test_same_publication_gives_the_same_bytes, being fixed with the PDF); every other file is compared here.
-NOT_COMPARED = {"manifest.json", "report.pdf"}
+NOT_COMPARED = {"manifest.json"}  # its timestamps differ; every other file, the report PDF included, may not
 
 
 def _engine(city: GeneratedFiles) -> duckdb.DuckDBPyConnection:
@@ -85,7 +83,7 @@ def test_same_inputs_give_byte_identical_outputs(small_city: GeneratedFiles, eng
     first = _publish_everything(engine, tmp_path / "a", "20260101T010000-one")
     second = _publish_everything(_engine(small_city), tmp_path / "b", "20260101T010000-one")  # a fresh warehouse
     digests = _digests(first)
-    assert {"budget.json", "report.html", "model.json", "config.resolved.json"} <= set(digests)
+    assert {"budget.json", "report.html", "report.pdf", "model.json", "config.resolved.json"} <= set(digests)
     assert len(digests) == len(_files(first)) - len(NOT_COMPARED)
     assert digests == _digests(second)
     outputs = [{k: v for k, v in json.loads((f / "manifest.json").read_text())["outputs"].items()
