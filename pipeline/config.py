@@ -113,9 +113,6 @@ class LinkingConfig:
     model_file: str = ""
     """A `model.json` of an earlier publication to reuse instead of training (`ucj run --model`);
     empty = estimate the weights from this run's data."""
-    model_file: str = ""
-    """A `model.json` of an earlier publication to reuse instead of training (`ucj run --model`);
-    empty = estimate the weights from this run's data."""
 
 
 @dataclass
@@ -136,13 +133,13 @@ class EligibilityConfig:
     vulnerable_occupation_codes: list[int] = field(default_factory=lambda: [18])
     """Occupation codes counted as vulnerable work for Pro JKK-JKM although their group is formal
     [U: Perda 7/2023 covers the Pemkot's non-ASN staff; domain.md §7 lists 18 KARYAWAN HONORER]."""
+    lapsed_in_pro_jkk_jkm: bool = True
+    """A lapsed (NON AKTIF) worker who meets the Pro JKK-JKM rules goes to the Pro JKK-JKM track (the
+    city pays from now on); false sends them to reactivation [U: policy, domain.md §4.5]."""
     reported_enrolment_grace_days: int = 60
     """Days (from the date an officer reports an enrolment in the portal) the person counts as covered
     while BPJS TK's export does not show the new KPJ yet; after that they are listed again, flagged
     "laporan terdaftar belum terkonfirmasi" [U: how long BPJS TK's exports lag behind]."""
-    lapsed_in_pro_jkk_jkm: bool = True
-    """A lapsed (NON AKTIF) worker who meets the Pro JKK-JKM rules goes to the Pro JKK-JKM track (the
-    city pays from now on); false sends them to reactivation [U: policy, domain.md §4.5]."""
 
     @field_validator("reference_date", mode="before")
     @classmethod
@@ -151,11 +148,11 @@ class EligibilityConfig:
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_age <= self.max_age:
-        if not 0 <= self.reported_enrolment_grace_days <= 366:
-            raise ConfigError("eligibility.reported_enrolment_grace_days must be 0-366 days")
             raise ConfigError(f"eligibility.min_age ({self.min_age}) must be between 0 and max_age ({self.max_age})")
         if not 1 <= self.pro_jkk_jkm_max_desil <= 10:
             raise ConfigError("eligibility.pro_jkk_jkm_max_desil must be a desil 1-10")
+        if not 0 <= self.reported_enrolment_grace_days <= 366:
+            raise ConfigError("eligibility.reported_enrolment_grace_days must be 0-366 days")
         if any(isinstance(c, bool) or not isinstance(c, int) for c in self.vulnerable_occupation_codes):
             raise ConfigError("eligibility.vulnerable_occupation_codes must be whole numbers (occupation codes 1-89)")
 
