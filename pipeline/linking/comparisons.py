@@ -26,8 +26,8 @@ from rapidfuzz import fuzz, process
 
 from pipeline.normalise.names import initials_agree
 
-__all__ = ["Level", "Comparison", "Given", "COMPARISONS", "ANCHORS", "PAIR_FLAGS", "levels_sql", "monge_elkan_sql",
-           "prepare_link_tables", "register_functions"]
+__all__ = ["Level", "Comparison", "Given", "WORK", "COMPARISONS", "ANCHORS", "PAIR_FLAGS", "levels_sql",
+           "monge_elkan_sql", "prepare_link_tables", "register_functions"]
 
 
 @dataclass(frozen=True)
@@ -154,8 +154,11 @@ NAME = Comparison(
 
 BIRTH_DATE = Comparison(
     "birth_date", "tanggal lahir",
-    # No date of its own: the NIK's date is no independent evidence when the NIKs are equal.
-    "m.birth_date IS NULL AND (m.nik_birth_date IS NULL OR m.nik = r.nik)",
+    # No date of its own: the NIK's date is no independent evidence when the NIKs are equal, nor when
+    # they are one typo apart and that typo is what makes the dates differ (the NIK comparison has
+    # already weighed that digit; counting it again as a wrong birth date would punish one typo twice).
+    "m.birth_date IS NULL AND (m.nik_birth_date IS NULL OR m.nik = r.nik OR (m.nik_birth_date <> r.birth_date "
+    "AND (hamming(m.nik, r.nik) = 1 OR (hamming(m.nik, r.nik) = 2 AND damerau_levenshtein(m.nik, r.nik) = 1))))",
     (
         Level("exact", "sama", "m.birth_date = r.birth_date"),
         # The stated dates disagree (or one is missing) but the date inside one NIK matches. Not
@@ -172,7 +175,27 @@ BIRTH_DATE = Comparison(
     ),
 )
 
-COMPARISONS: tuple[Comparison, ...] = (NIK, NAME, BIRTH_DATE)
+# The export's segment against the register's occupation: a wage earner's card (PU) belongs more
+# often to someone the register lists with a formal job, an own-account card (BPU, construction) to
+# someone working informally, and seldom to someone the register says does not work. How much
+# each says is EM's to learn (nothing when the register's occupations are stale); it decides
+# between namesakes when no NIK tells them apart. Migrant workers' (PMI) and unknown segments, and
+# residents without a known occupation, are not compared.
+WORK = Comparison(
+    "work", "pekerjaan",
+    "m.segment IS NULL OR m.segment NOT IN ('PU', 'BPU', 'JAKON') "
+    "OR r.occupation_group IS NULL OR r.occupation_group NOT IN ('formal', 'informal', 'other_scheme', 'not_working')",
+    (
+        Level("matches", "segmen kepesertaan sesuai dengan pekerjaan di register",
+              "(m.segment = 'PU' AND r.occupation_group = 'formal') "
+              "OR (m.segment IN ('BPU', 'JAKON') AND r.occupation_group = 'informal')"),
+        Level("other_work", "bekerja, tetapi jenis pekerjaan di register lain dari segmennya",
+              "r.occupation_group <> 'not_working'"),
+        Level("different", "register mencatatnya tidak bekerja", "TRUE"),
+    ),
+)
+
+COMPARISONS: tuple[Comparison, ...] = (NIK, NAME, BIRTH_DATE, WORK)
 
 # Pair predicates that anchor the EM sessions (`pipeline.linking.model.TRAINING_SESSIONS`).
 ANCHORS: dict[str, str] = {
@@ -222,9 +245,10 @@ def prepare_link_tables(con: duckdb.DuckDBPyConnection) -> None:
     floor = "(SELECT 1.0 / count(*) FROM residents)"
     for target, source, key, extra in (
         ("link_members", "memberships", "member_id",
-         "x.nik, x.nik_status, x.nik15, x.nik_prefix, x.nik_birth_date"),
+         "x.nik, x.nik_status, x.nik15, x.nik_prefix, x.nik_birth_date, x.segment"),
         ("link_residents", "residents", "resident_id",
-         "x.nik, x.no_kk, x.nik_birth_date, CAST((CAST(x.nik AS BIGINT) + 5) // 10 AS VARCHAR) AS nik15_rounded"),
+         "x.nik, x.no_kk, x.nik_birth_date, CAST((CAST(x.nik AS BIGINT) + 5) // 10 AS VARCHAR) AS nik15_rounded, "
+         "x.occupation_group"),
     ):
         con.execute(f"""CREATE OR REPLACE TABLE {target} AS
             SELECT x.{key}, {extra}, x.name_key, x.name_sorted, string_split(x.name_sorted, ' ') AS name_tokens,

@@ -351,7 +351,7 @@ def reference_bayes_factor(levels: dict[str, int], name_tf: float, name_tf_short
     for tests. `levels` maps comparison name -> level index (-1 = not comparable)."""
     total = 0.0
     for c in comparisons:
-        level = levels[c.name]
+        level = levels.get(c.name, -1)
         if level < 0:
             continue
         weights = params.weights[c.name]
@@ -363,7 +363,7 @@ def reference_bayes_factor(levels: dict[str, int], name_tf: float, name_tf_short
         total += weights[level]
         if c.name == "name" and c.levels[level].tf_adjusted:
             tf = name_tf_shorter if c.levels[level].label in ("subset", "one_word") else name_tf
-            name_only = all(levels[o.name] < 0 for o in comparisons if o.name != "name")
+            name_only = all(levels.get(o, -1) < 0 for o in ("nik", "birth_date"))
             total += min(math.log2(params.name_u_exact / tf), math.inf if name_only else params.tf_cap_bits)
     return total
 

@@ -86,8 +86,32 @@ def test_name_levels(member_name: str, resident_name: str, expected: str) -> Non
     ("3577014305900002", date(1990, 1, 1), BORN, "nik_date"),  # stated date wrong, NIK date right
     (NIK, None, BORN, "null"),  # equal NIKs: their date is no second piece of evidence
     (NIK, date(1990, 5, 4), BORN, "one_field"),  # equal NIKs, stated dates compared as stated
+    # No stated date and a NIK one typo off whose typo is in the date digits: that typo was weighed by
+    # the NIK comparison, so the NIK's date is not a second, contradicting piece of evidence.
+    ("3577014305910001", None, BORN, "null"),
+    ("3577014350900001", None, BORN, "null"),  # two date digits swapped
+    ("3577014305910001", date(1990, 5, 3), BORN, "exact"),  # a stated date is compared as stated
+    ("3577014306950004", None, BORN, "different"),  # more than one typo away: the NIK's date counts
 ])
 def test_birth_date_levels(member_nik: str | None, member_birth: date | None, resident_birth: date,
                            expected: str) -> None:
     levels = _levels((member_nik, "SITI AMINAH", member_birth), (NIK, "SITI AMINAH", resident_birth))
     assert levels["birth_date"] == expected
+
+
+@pytest.mark.parametrize("segment, occupation_group, expected", [
+    ("PU", "formal", "matches"),  # a wage earner's card, a formal job in the register
+    ("BPU", "informal", "matches"),
+    ("JAKON", "informal", "matches"),
+    ("PU", "informal", "other_work"),
+    ("BPU", "formal", "other_work"),
+    ("PU", "other_scheme", "other_work"),
+    ("BPU", "not_working", "different"),
+    ("PMI", "not_working", "null"),  # a migrant worker's register occupation says nothing
+    (None, "formal", "null"),
+    ("PU", "unknown", "null"),
+    ("PU", None, "null"),
+])
+def test_work_levels(segment: str | None, occupation_group: str | None, expected: str) -> None:
+    levels = _levels((NIK, "SITI AMINAH", BORN, None, segment), (NIK, "SITI AMINAH", BORN, None, occupation_group))
+    assert levels["work"] == expected

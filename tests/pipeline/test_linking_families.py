@@ -30,10 +30,12 @@ from tests.pipeline.linking_fixtures import _resident_row, warehouse_with
 MODEL = {
     "m": {"nik": [0.0164, 0.788, 0.0279, 0.0374, 0.0887, 0.0337, 0.00072, 0.0067],
           "name": [0.772, 0.0567, 0.0552, 0.0346, 0.0191, 0.0161, 0.0133, 0.0292, 0.00236, 0.00096],
-          "birth_date": [0.911, 0.0109, 0.0283, 0.0171, 0.0324, 9.2e-05]},
+          "birth_date": [0.911, 0.0109, 0.0283, 0.0171, 0.0324, 9.2e-05],
+          "work": [0.846, 0.125, 0.0282]},
     "u": {"nik": [4.8e-06, 2.4e-06, 2.4e-06, 5.0e-05, 1.4e-05, 0.0071, 0.725, 0.268],
           "name": [0.0015, 0.00033, 0.0018, 0.00095, 0.00022, 0.0073, 0.00096, 0.0072, 0.012, 0.968],
-          "birth_date": [5.6e-05, 1.0e-05, 1.4e-05, 7.3e-05, 0.0015, 0.998]},
+          "birth_date": [5.6e-05, 1.0e-05, 1.4e-05, 7.3e-05, 0.0015, 0.998],
+          "work": [0.2, 0.253, 0.547]},
     "m_given": {"nik": [0.0171, 0.787, 0.0277, 0.0386, 0.0862, 0.0349, 0.00074, 0.0079]},
     "u_given": {"nik": [4.4e-05, 0.0028, 0.014, 0.0033, 0.257, 0.0074, 0.455, 0.26]},
     "prior_in_register": 0.86, "residents": 200_000, "name_u_exact": 0.0015, "tf_cap_bits": 4.0,
@@ -71,8 +73,10 @@ def _warehouse(members: list[tuple]) -> duckdb.DuckDBPyConnection:
     con = warehouse_with(members, RESIDENTS)
     start = len(RESIDENTS) + 1
     rows = [_resident_row(i, *r) for i, r in enumerate(_filler(), start=start)]
-    columns = ["resident_id", "nik", "no_kk", "nik_birth_date", "nama", "name_key", "name_sorted", "birth_date"]
-    filler = pa.table({c: [row[j] for row in rows] for j, c in enumerate(columns)})  # noqa: F841 (read by SQL)
+    columns = ["resident_id", "nik", "no_kk", "nik_birth_date", "nama", "name_key", "name_sorted", "birth_date",
+               "occupation_group"]
+    filler = pa.table({c: pa.array([row[j] for row in rows], pa.string() if c == "occupation_group" else None)  # noqa: F841 (read by SQL)
+                       for j, c in enumerate(columns)})
     con.execute("INSERT INTO residents SELECT * FROM filler")
     return con
 
