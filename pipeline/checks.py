@@ -50,18 +50,30 @@ def counts_reconcile(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
                                     "rejected": r.rows_rejected} for r in balance]})
 
 
+EXCEL_DAMAGED_NIK = ("excel_scientific", "excel_rounded")  # digits Excel destroyed (a number cell)
+
+
 def invalid_nik_share(con: duckdb.DuckDBPyConnection, config: ChecksConfig,
         previous_uncovered: int | None) -> Result:
-    """The share of membership rows whose NIK is missing or unusable stays under the bound."""
+    """The export's NIKs are not destroyed: the share of membership rows whose NIK is missing or unusable
+    stays under `max_invalid_nik_share`, and the share whose NIK Excel turned into a number (scientific
+    notation, 16th digit lost) under `max_excel_nik_share`. An empty NIK is common in real exports (a
+    worker registered without one) and those rows are linked on name and birth date; a NIK column
+    Excel rounded is damage a text export avoids."""
     usable = ", ".join(f"'{s}'" for s in USABLE_NIK)
+    excel = ", ".join(f"'{s}'" for s in EXCEL_DAMAGED_NIK)
     total = scalar(con, "SELECT count(*) FROM memberships") or 0
     bad = scalar(con, f"SELECT count(*) FROM memberships WHERE nik_status NOT IN ({usable})") or 0
+    damaged = scalar(con, f"SELECT count(*) FROM memberships WHERE nik_status IN ({excel})") or 0
     share = bad / total if total else 0.0
-    passed = share <= config.max_invalid_nik_share
+    excel_share = damaged / total if total else 0.0
+    passed = share <= config.max_invalid_nik_share and excel_share <= config.max_excel_nik_share
     return (passed,
-        f"{share:.1%} of membership rows have a missing or unusable NIK (bound {config.max_invalid_nik_share:.0%})"
+        f"{share:.1%} of membership rows have a missing or unusable NIK (bound {config.max_invalid_nik_share:.0%}), "
+        f"{excel_share:.1%} a NIK Excel turned into a number (bound {config.max_excel_nik_share:.0%})"
         + ("" if passed else ": the export looks damaged (Excel?); ask BPJS TK for a text export"),
-        {"rows": total, "unusable_nik": bad, "share": round(share, 5)})
+        {"rows": total, "unusable_nik": bad, "share": round(share, 5), "excel_damaged_nik": damaged,
+         "excel_share": round(excel_share, 5)})
 
 
 # A register file looks Excel-damaged when at least this many of its rows collide on a NIK and most of

@@ -268,8 +268,12 @@ class PublicationConfig:
 
 @dataclass
 class ChecksConfig:
-    max_invalid_nik_share: float = 0.10
-    """Blocking: largest share (0-1) of membership rows whose NIK is missing or unusable."""
+    max_invalid_nik_share: float = 0.30
+    """Blocking: largest share (0-1) of membership rows whose NIK is missing or unusable (real exports
+    carry about a tenth without one; those rows are linked on name and birth date)."""
+    max_excel_nik_share: float = 0.10
+    """Blocking: largest share (0-1) of membership rows whose NIK Excel turned into a number (scientific
+    notation, 16th digit lost): above it the NIK column was destroyed and a text export is needed."""
     max_reject_share: float = 0.05
     """Blocking: largest share (0-1) of input rows rejected."""
     max_uncovered_change: float = 0.25

@@ -45,3 +45,22 @@ def test_review_share_bound_is_read_from_the_checks_table(tmp_path: Path, con: d
     _warehouse(con, members=100, in_review=4)
     assert run_check(REVIEW_SHARE, con, config.checks, None).passed
     assert not run_check(REVIEW_SHARE, con, ChecksConfig(), None).passed
+
+
+INVALID_NIK = next(spec for spec in CHECKS if spec.name == "invalid_nik_share")
+
+
+@pytest.mark.parametrize("statuses, passed", [
+    ({"valid": 90, "missing": 10}, True),  # a realistic export: a tenth of the rows without a NIK
+    ({"valid": 75, "missing": 17, "non_numeric": 3, "excel_rounded": 5}, True),  # a rough one, still usable
+    ({"valid": 65, "missing": 35}, False),  # over 30 % unusable
+    ({"excel_scientific": 100}, False),  # every NIK in scientific notation
+    ({"valid": 85, "excel_rounded": 15}, False),  # a NIK column Excel rounded
+])
+def test_invalid_nik_share_stops_destroyed_niks_only(con: duckdb.DuckDBPyConnection, statuses: dict[str, int],
+                                                     passed: bool) -> None:
+    rows = [status for status, n in statuses.items() for _ in range(n)]
+    con.execute("CREATE TABLE memberships AS SELECT unnest($s) AS nik_status", {"s": rows})
+    outcome = run_check(INVALID_NIK, con, ChecksConfig(), None)
+    assert outcome.passed is passed
+    assert outcome.blocking
