@@ -9,7 +9,6 @@
   exports are ignored with a logged reason.
 """
 
-import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -18,9 +17,7 @@ import dagster as dg
 
 from assets.publication import PUBLICATION_ASSETS
 from assets.resources import JAKARTA, REFERENCE_DATE_TAG, PipelineSettings
-from assets.sources import inbox_fingerprint
-from pipeline.ingest.inbox import classify_file, scan_inbox
-from pipeline.ingest.readers import describe
+from pipeline.ingest.inbox import classify_file, files_fingerprint, fingerprint, scan_inbox
 from pipeline.publish.publish import clean_stale_staging
 from pipeline.published.latest import latest_manifest
 
@@ -28,13 +25,6 @@ __all__ = ["nightly_schedule", "inbox_sensor", "DECISION_ASSETS"]
 
 PIPELINE_JOB = "ucj_pipeline"
 DECISION_ASSETS = [dg.AssetKey(k) for k in ("tracks", "candidates", "changes")] + PUBLICATION_ASSETS
-
-
-def _manifest_fingerprint(manifest: dict) -> str:
-    digest = hashlib.sha256()
-    for item in sorted(manifest["inputs"], key=lambda i: i["file_name"]):
-        digest.update(f"{item['file_name']}\0{item['sha256']}\n".encode())
-    return digest.hexdigest()
 
 
 @dg.schedule(job_name=PIPELINE_JOB, cron_schedule="0 1 * * *", execution_timezone="Asia/Jakarta",
@@ -50,7 +40,8 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext,
         return dg.SkipReason(f"the inbox {settings.inbox()} lacks a register extract or a membership export")
     tags = {REFERENCE_DATE_TAG: today, "ucj/trigger": "nightly"}
     manifest = latest_manifest(settings.publication_dir())
-    if manifest is not None and _manifest_fingerprint(manifest) == inbox_fingerprint(inbox.register + inbox.members):
+    published = manifest and fingerprint((i["file_name"], i["sha256"]) for i in manifest["inputs"])
+    if published and published == files_fingerprint(inbox.register + inbox.members):
         if manifest.get("reference_date") == today:
             return dg.SkipReason(f"publication {manifest['publication_id']} already covers today's inputs and date")
         links_event = context.instance.get_latest_materialization_event(dg.AssetKey("links"))
@@ -95,7 +86,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, settings: PipelineSettings
     if not inbox.register or not inbox.members:
         return dg.SensorResult(cursor=cursor, skip_reason=dg.SkipReason(
             "waiting for both a register extract and a membership export in the inbox"))
-    versions = hashlib.sha256("".join(f"{p.name}\0{describe(p).sha256}\n" for p in exports).encode()).hexdigest()
+    versions = files_fingerprint(exports)
     today = datetime.now(JAKARTA).date().isoformat()
     return dg.SensorResult(cursor=cursor, run_requests=[dg.RunRequest(
         run_key=f"inbox:{versions}", tags={REFERENCE_DATE_TAG: today, "ucj/trigger": "inbox"})])

@@ -1,33 +1,22 @@
 """The inbox as observable sources: each observation gives a data version from the file hashes, so
 the UI shows when the warehouse is stale and runs can skip work when nothing changed."""
 
-import hashlib
 import warnings
-from pathlib import Path
 
 import dagster as dg
 
 from assets.resources import PipelineSettings
-from pipeline.ingest.inbox import scan_inbox
-from pipeline.ingest.readers import describe
+from pipeline.ingest.inbox import files_fingerprint, scan_inbox
 
-__all__ = ["inbox_register", "inbox_members", "inbox_fingerprint"]
-
-
-def inbox_fingerprint(paths: list[Path]) -> str:
-    """One hash for a set of files: their names and content hashes."""
-    digest = hashlib.sha256()
-    for path in sorted(paths, key=lambda p: p.name):
-        digest.update(f"{path.name}\0{describe(path).sha256}\n".encode())
-    return digest.hexdigest()
+__all__ = ["inbox_register", "inbox_members"]
 
 
 def _register_version(settings: PipelineSettings) -> dg.DataVersion:
-    return dg.DataVersion(inbox_fingerprint(scan_inbox(settings.inbox()).register))
+    return dg.DataVersion(files_fingerprint(scan_inbox(settings.inbox()).register))
 
 
 def _members_version(settings: PipelineSettings) -> dg.DataVersion:
-    return dg.DataVersion(inbox_fingerprint(scan_inbox(settings.inbox()).members))
+    return dg.DataVersion(files_fingerprint(scan_inbox(settings.inbox()).members))
 
 
 with warnings.catch_warnings():  # observable sources are "beta" in Dagster 1.13; we accept that

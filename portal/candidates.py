@@ -15,16 +15,15 @@ from typing import Any
 
 import duckdb
 
-from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACKS
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACK_SHORT, TRACKS
 from pipeline.privacy import mask_digit_runs, mask_nik, nik_digits
+from pipeline.sqltext import sql_literal
 from portal.publications import PublicationInfo
 from portal.scope import Scope
 
 __all__ = ["CandidateFilter", "CandidateRow", "FilterError", "count", "page", "export_rows", "rt_rw_options",
-           "normalise_rt_rw", "TRACK_SHORT"]
+           "normalise_rt_rw"]
 
-TRACK_SHORT = {"pro_jkk_jkm": "Pro JKK-JKM", "employer_compliance": "Kepatuhan pemberi kerja",
-               "reactivation": "Aktifkan kembali", "self_enrolment": "Daftar mandiri (BPU)"}
 
 _TRACK_ORDER = "CASE track " + " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(CANDIDATE_TRACKS)) + " END"
 _ORDER = f"ORDER BY kelurahan_code, {_TRACK_ORDER}, kelurahan_rank, nik"
@@ -112,13 +111,12 @@ class CandidateRow:
 
 @contextmanager
 def _connect(publication: PublicationInfo) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = publication.candidates.as_posix().replace("'", "''")
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"SET allowed_paths = ['{path}']")
+        con.execute(f"SET allowed_paths = [{sql_literal(publication.candidates)}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
-        con.execute(f"CREATE TEMP VIEW candidates AS SELECT * FROM read_parquet('{path}')")
+        con.execute(f"CREATE TEMP VIEW candidates AS SELECT * FROM read_parquet({sql_literal(publication.candidates)})")
         yield con
     finally:
         con.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.config import EligibilityConfig
+from pipeline.sqltext import sql_literal
 
 __all__ = ["build_changes", "CHANGE_REASONS"]
 
@@ -43,13 +44,12 @@ def build_changes(con: duckdb.DuckDBPyConnection, previous: Path | None, previou
     if previous is None or not (previous / "candidates.parquet").is_file():
         return {}
     reasons = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CHANGE_REASONS.items())
-    # quotes doubled: a publication folder may have a ' in its path
-    prev_candidates = (previous / "candidates.parquet").as_posix().replace("'", "''")
-    prev_coverage = (previous / "coverage.parquet").as_posix().replace("'", "''")
+    prev_candidates = sql_literal(previous / "candidates.parquet")
+    prev_coverage = sql_literal(previous / "coverage.parquet")
     con.execute(f"""
     INSERT INTO changes
-    WITH prev_c AS (SELECT nik, nama, kelurahan_code, kelurahan, track FROM read_parquet('{prev_candidates}')),
-    prev_r AS (SELECT nik, coverage_status, track, age FROM read_parquet('{prev_coverage}')),
+    WITH prev_c AS (SELECT nik, nama, kelurahan_code, kelurahan, track FROM read_parquet({prev_candidates})),
+    prev_r AS (SELECT nik, coverage_status, track, age FROM read_parquet({prev_coverage})),
     now_c AS (SELECT r.nik, r.nama, r.kelurahan_code, r.kelurahan, c.track, t.field_answer
               FROM candidates c JOIN residents r USING (resident_id) JOIN tracks t USING (resident_id)),
     now_r AS (SELECT r.nik, r.nama, r.kelurahan_code, r.kelurahan, v.coverage_status, t.track, t.track_reason, t.age,

@@ -38,9 +38,11 @@ import duckdb
 
 from pipeline.config import EligibilityConfig
 from pipeline.reference import DEFAULT_REGION_CODES, desa_kelurahan_of, kabupaten_codes, region_name, region_title
+from pipeline.sqltext import sql_literal
 
 __all__ = [
     "TRACKS",
+    "TRACK_SHORT",
     "CANDIDATE_TRACKS",
     "OUT_OF_SCOPE_REASONS",
     "OCCUPATION_GROUP_WORDS",
@@ -59,6 +61,15 @@ TRACKS: dict[str, str] = {
     "reactivation": "Aktifkan kembali kepesertaan",
     "self_enrolment": "Ajak mendaftar mandiri (BPU)",
 }
+TRACK_SHORT: dict[str, str] = {
+    "covered": "Sudah terlindungi",
+    "out_of_scope": "Di luar sasaran",
+    "pro_jkk_jkm": "Pro JKK-JKM",
+    "employer_compliance": "Kepatuhan pemberi kerja",
+    "reactivation": "Aktifkan kembali",
+    "self_enrolment": "Daftar mandiri (BPU)",
+}
+"""Short labels (chart legends, filters, one line of `ucj explain`); `TRACKS` holds the full ones."""
 CANDIDATE_TRACKS = ("pro_jkk_jkm", "employer_compliance", "reactivation", "self_enrolment")
 
 OUT_OF_SCOPE_REASONS: dict[str, str] = {
@@ -98,13 +109,9 @@ EMPLOYER_REFERRALS_QUERY = """
         t.employer_name NULLS LAST"""
 
 
-def _text(value: str) -> str:
-    """A module constant as a SQL string literal (never used for data or settings)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _case(expr: str, mapping: dict[str, str]) -> str:
-    return f"CASE {expr} " + " ".join(f"WHEN {_text(k)} THEN {_text(v)}" for k, v in mapping.items()) + " END"
+    whens = " ".join(f"WHEN {sql_literal(k)} THEN {sql_literal(v)}" for k, v in mapping.items())
+    return f"CASE {expr} {whens} END"
 
 
 def age_sql(birth_date: str, reference: str) -> str:

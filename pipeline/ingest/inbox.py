@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +12,21 @@ from pipeline.errors import InputFileError
 from pipeline.ingest.readers import SNIFF_LINES, describe, iter_rows
 from pipeline.ingest.schema import MEMBER_FIELDS, REGISTER_FIELDS, resolve_columns
 
-__all__ = ["InboxContents", "classify_file", "scan_inbox", "EXPORT_SUFFIXES"]
+__all__ = ["InboxContents", "classify_file", "scan_inbox", "EXPORT_SUFFIXES", "fingerprint", "files_fingerprint"]
+
+
+def fingerprint(files: Iterable[tuple[str, str]]) -> str:
+    """One hash for a set of input files given as (file name, content SHA-256): the same for the files in
+    the inbox and for the inputs a publication's manifest lists, so the two can be compared."""
+    digest = hashlib.sha256()
+    for name, sha256 in sorted(files):
+        digest.update(f"{name}\0{sha256}\n".encode())
+    return digest.hexdigest()
+
+
+def files_fingerprint(paths: Iterable[Path]) -> str:
+    """`fingerprint` of files on disk."""
+    return fingerprint((path.name, describe(path).sha256) for path in paths)
 
 EXPORT_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq")
 _HEADER_ROWS = SNIFF_LINES  # as deep as the loader looks for the header (a long title block is common)

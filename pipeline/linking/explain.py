@@ -10,17 +10,14 @@ from __future__ import annotations
 from pipeline.linking.blocking import BLOCKING_RULES
 from pipeline.linking.comparisons import COMPARISONS, NAME, Comparison
 from pipeline.linking.model import STRONG_NAME_LEVELS
+from pipeline.sqltext import sql_literal
 
 __all__ = ["explanation_sql", "level_label_sql"]
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def level_label_sql(comparison: Comparison) -> str:
     """SQL giving the level label ('exact', ..., 'null') of `g_<name>`."""
-    whens = " ".join(f"WHEN {i} THEN {_quote(lvl.label)}" for i, lvl in enumerate(comparison.levels))
+    whens = " ".join(f"WHEN {i} THEN {sql_literal(lvl.label)}" for i, lvl in enumerate(comparison.levels))
     return f"CASE g_{comparison.name} {whens} ELSE 'null' END"
 
 
@@ -30,13 +27,13 @@ def _number(expr: str) -> str:
 
 
 def _part(comparison: Comparison) -> str:
-    whens = " ".join(f"WHEN {i} THEN {_quote(lvl.phrase)}" for i, lvl in enumerate(comparison.levels))
+    whens = " ".join(f"WHEN {i} THEN {sql_literal(lvl.phrase)}" for i, lvl in enumerate(comparison.levels))
     phrase = f"CASE g_{comparison.name} {whens} ELSE 'tidak ada untuk dibandingkan' END"
     weight = f"' (' || {_number(f'w_{comparison.name}')}"
     if comparison.name == "name":
         weight += (" || CASE WHEN abs(tf_name) >= 0.05 THEN ', ' || CASE WHEN tf_name < 0 THEN 'nama umum ' "
                    f"ELSE 'nama jarang ' END || {_number('tf_name')} ELSE '' END")
-    return (f"{_quote(comparison.title)} || ': ' || {phrase} "
+    return (f"{sql_literal(comparison.title)} || ': ' || {phrase} "
             f"|| CASE WHEN g_{comparison.name} >= 0 THEN {weight} || ')' ELSE '' END")
 
 
@@ -46,7 +43,7 @@ def explanation_sql() -> str:
                 "WHEN 'review' THEN CASE WHEN conflict THEN 'Perlu diperiksa (bentrok dengan tautan lain)' "
                 "ELSE 'Perlu diperiksa' END ELSE 'Tidak ditautkan' END")
     parts = " || '; ' || ".join(_part(c) for c in COMPARISONS)
-    rules = " ".join(f"WHEN {_quote(r.name)} THEN {_quote(r.description)}" for r in BLOCKING_RULES)
+    rules = " ".join(f"WHEN {sql_literal(r.name)} THEN {sql_literal(r.description)}" for r in BLOCKING_RULES)
     strong = ", ".join(str(i) for i, lvl in enumerate(NAME.levels) if lvl.label in STRONG_NAME_LEVELS)
     floor = (f"CASE WHEN floor_bits > 0 THEN '. NIK dan tanggal lahir sama: perbedaan nama saja tidak membatalkan ("
              f"' || {_number('floor_bits')} || ')' WHEN floor_bits < 0 THEN '. NIK sah dari kabupaten/kota lain: "

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import JaroWinkler
 
+from pipeline.sqltext import sql_literal
+
 __all__ = ["NameRule", "NAME_RULES", "name_key", "sorted_key", "name_key_sql", "name_sorted_sql", "initials_agree",
            "monge_elkan"]
 
@@ -129,9 +131,7 @@ def name_key_sql(column: str) -> str:
     """The DuckDB expression computing `name_key` over a text column."""
     expr = f"upper(regexp_replace(coalesce({column}, ''), '{_NOT_ASCII}', ' ', 'g'))"
     for rule in NAME_RULES:
-        pattern = rule.pattern.replace("'", "''")
-        replacement = rule.replacement.replace("'", "''")
-        expr = f"regexp_replace({expr}, '{pattern}', '{replacement}', 'g')"
+        expr = f"regexp_replace({expr}, {sql_literal(rule.pattern)}, {sql_literal(rule.replacement)}, 'g')"
     return expr
 
 

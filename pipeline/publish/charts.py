@@ -7,18 +7,12 @@ import io
 import re
 from typing import Any
 
-from pipeline.decisions.tracks import CANDIDATE_TRACKS
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACK_SHORT
 from pipeline.formatting import format_number, format_rupiah_short
 from pipeline.published.budget import BudgetScenario, CostCurve
 
-__all__ = ["TRACK_LABELS", "TRACK_COLORS", "svg", "coverage_chart", "desil_chart", "cost_chart"]
+__all__ = ["TRACK_COLORS", "svg", "coverage_chart", "desil_chart", "cost_chart"]
 
-TRACK_LABELS = {
-    "pro_jkk_jkm": "Pro JKK-JKM (iuran dibayar Pemkot)",
-    "employer_compliance": "Kepatuhan pemberi kerja",
-    "reactivation": "Aktifkan kembali",
-    "self_enrolment": "Daftar mandiri (BPU)",
-}
 TRACK_COLORS = {"covered": "#2e7d32", "pro_jkk_jkm": "#1565c0", "employer_compliance": "#ef6c00",
            "reactivation": "#8e24aa", "self_enrolment": "#9e9e9e"}
 
@@ -59,7 +53,7 @@ def coverage_chart(kelurahan: list[dict[str, Any]]) -> str:
         axes = figure.add_subplot()
         labels = [f"{r['kelurahan']} ({r['kecamatan'][:4]}.)" for r in rows]
         left = [0] * len(rows)
-        for key, label in (("covered", "Terlindungi"), *((t, TRACK_LABELS[t]) for t in CANDIDATE_TRACKS)):
+        for key, label in (("covered", TRACK_SHORT["covered"]), *((t, TRACK_SHORT[t]) for t in CANDIDATE_TRACKS)):
             values = [r[key] for r in rows]
             axes.barh(labels, values, left=left, color=TRACK_COLORS[key], label=label, height=0.72)
             left = [a + b for a, b in zip(left, values, strict=True)]
@@ -88,7 +82,7 @@ def desil_chart(by_desil: list[dict[str, Any]], max_desil: int) -> str:
         for track in CANDIDATE_TRACKS:
             counts = {r["desil"]: r["n"] for r in by_desil if r["track"] == track}
             values = [counts.get(d, 0) for d in categories] + ([counts.get(None, 0)] if has_unknown else [])
-            axes.bar(names, values, bottom=bottom, color=TRACK_COLORS[track], label=TRACK_LABELS[track], width=0.7)
+            axes.bar(names, values, bottom=bottom, color=TRACK_COLORS[track], label=TRACK_SHORT[track], width=0.7)
             bottom = [a + b for a, b in zip(bottom, values, strict=True)]
         axes.axvline(max_desil - 0.5, color="#424242", linestyle="--", linewidth=0.8)
         axes.text(max_desil - 0.55, max(bottom, default=0) * 1.02, f"batas Pro JKK-JKM: desil 1-{max_desil} ",

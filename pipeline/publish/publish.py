@@ -47,6 +47,7 @@ from pipeline.publish.workbooks import write_kelurahan_workbooks
 from pipeline.published.budget import write_budget
 from pipeline.published.latest import latest_publication
 from pipeline.spreadsheet import defuse_formula_sql
+from pipeline.sqltext import sql_literal
 from pipeline.warehouse import scalar
 
 __all__ = ["Publication", "Artefacts", "publish", "publish_run", "prune_publications", "OUTPUT_QUERIES", "CSV_TABLES",
@@ -139,11 +140,6 @@ def _write_json(path: Path, value: Any) -> None:
                     encoding="utf-8")
 
 
-def _sql_path(path: Path) -> str:
-    """A path as a SQL string literal: `COPY ... TO` takes no parameters, so quotes are doubled."""
-    return "'" + path.as_posix().replace("'", "''") + "'"
-
-
 def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path, fmt: str) -> int:
     if fmt == "parquet":
         options = "FORMAT parquet, COMPRESSION zstd"
@@ -152,7 +148,7 @@ def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path, fmt: str) ->
         select = ", ".join(f"{defuse_formula_sql(_ident(c))} AS {_ident(c)}" if kind == "VARCHAR" else _ident(c)
                            for c, kind, *_ in columns)
         query, options = f"SELECT {select} FROM ({query})", "FORMAT csv, HEADER true"
-    return int(scalar(con, f"COPY ({query}) TO {_sql_path(target)} ({options})"))  # COPY returns its row count
+    return int(scalar(con, f"COPY ({query}) TO {sql_literal(target)} ({options})"))  # COPY returns its row count
 
 
 def _ident(name: str) -> str:

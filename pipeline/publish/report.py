@@ -25,10 +25,10 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.config import CostConfig
-from pipeline.decisions.tracks import CANDIDATE_TRACKS, OUT_OF_SCOPE_REASONS
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, OUT_OF_SCOPE_REASONS, TRACKS
 from pipeline.errors import UcjError
 from pipeline.formatting import format_number, format_rupiah, format_rupiah_short, format_tanggal
-from pipeline.publish.charts import TRACK_COLORS, TRACK_LABELS, cost_chart, coverage_chart, desil_chart
+from pipeline.publish.charts import TRACK_COLORS, cost_chart, coverage_chart, desil_chart
 from pipeline.published.budget import budget_scenario, cost_curve, publication_regions
 from pipeline.reference import region_name, region_title
 
@@ -237,7 +237,7 @@ def render_report_html(publication_dir: Path, *, amount_rp: int, cost: CostConfi
         "status": {k: status.get(k, 0) for k in ("covered", "lapsed", "other_scheme", "uncovered")},
         "candidates": candidates,
         "coverage_pct": _percent(covered, covered + candidates),
-        "tracks": [{"key": t, "label": TRACK_LABELS[t], "action": TRACK_ACTIONS[t].format(max_desil=max_desil),
+        "tracks": [{"key": t, "label": TRACKS[t], "action": TRACK_ACTIONS[t].format(max_desil=max_desil),
                     "count": tracks.get(t, 0), "color": TRACK_COLORS[t],
                     "cost": scenario.total_cost_rp if t == "pro_jkk_jkm" else None} for t in CANDIDATE_TRACKS],
         "out_of_scope_total": tracks.get("out_of_scope", 0),

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.decisions.tracks import FIELD_FLAGS
+from pipeline.decisions.tracks import FIELD_FLAGS, TRACK_SHORT
 from pipeline.errors import UcjError
 from pipeline.published.latest import latest_publication
 
@@ -80,11 +80,6 @@ _ANSWER_WORDS = {
     "deceased": "meninggal", "not_working": "tidak bekerja",
 }
 
-_TRACK_WORDS = {
-    "covered": "sudah terlindungi", "out_of_scope": "di luar sasaran", "pro_jkk_jkm": "calon Pro JKK-JKM",
-    "employer_compliance": "kepatuhan pemberi kerja", "reactivation": "aktifkan kembali",
-    "self_enrolment": "daftar mandiri",
-}
 
 
 def render_text(explanation: PersonExplanation) -> str:
@@ -119,7 +114,7 @@ def render_text(explanation: PersonExplanation) -> str:
         lines.append("  (tidak ada kepesertaan yang mendekati)")
     lines += [
         "",
-        f"Jalur: {_TRACK_WORDS.get(r['track'], r['track'])} — {r['track_reason']}",
+        f"Jalur: {TRACK_SHORT.get(r['track'], r['track'])} — {r['track_reason']}",
         f"  domisili [{yes[r['is_resident']]}]: {r.get('resident_reason') or '-'}",
         f"  usia [{yes[r['age_eligible']]}]: {r.get('age_reason') or '-'}",
         f"  pekerjaan [{yes[r['works']]}]: {r.get('work_reason') or '-'}",

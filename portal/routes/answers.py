@@ -23,6 +23,7 @@ from starlette.responses import Response
 
 from pipeline.decisions.tracks import TRACKS
 from pipeline.privacy import mask_nik
+from pipeline.sqltext import sql_literal
 from portal import answers as store
 from portal import audit
 from portal.db import stored_secret
@@ -62,15 +63,15 @@ def person_ref(secret: str, nik: str) -> str:
 @contextmanager
 def _connect(publication: PublicationInfo) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB that may read only this publication's candidates and pairs."""
-    candidates = publication.candidates.as_posix().replace("'", "''")
-    pairs = (publication.folder / "pairs.parquet").as_posix().replace("'", "''")
+    candidates = sql_literal(publication.candidates)
+    pairs = sql_literal(publication.folder / "pairs.parquet")
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"SET allowed_paths = ['{candidates}', '{pairs}']")
+        con.execute(f"SET allowed_paths = [{candidates}, {pairs}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
-        con.execute(f"CREATE TEMP VIEW candidates AS SELECT * FROM read_parquet('{candidates}')")
-        con.execute(f"CREATE TEMP VIEW pairs AS SELECT * FROM read_parquet('{pairs}')")
+        con.execute(f"CREATE TEMP VIEW candidates AS SELECT * FROM read_parquet({candidates})")
+        con.execute(f"CREATE TEMP VIEW pairs AS SELECT * FROM read_parquet({pairs})")
         yield con
     finally:
         con.close()

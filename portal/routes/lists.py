@@ -9,9 +9,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from pipeline.decisions.tracks import CANDIDATE_TRACKS
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACK_SHORT
 from portal import audit, candidates
-from portal.candidates import TRACK_SHORT
 from portal.deps import ClientIp, DbDep, FilterDep, ListUser, PublicationDep, ScopeDep, SettingsDep
 from portal.publications import published_workbooks
 from portal.scope import KELURAHAN_NAMES

@@ -112,7 +112,6 @@ def test_schedule_runs_nightly_and_skips_when_nothing_to_do(small_city: Generate
         root = tmp_path / "published"
         folder = root / "20260102T010000-abcdef12"
         folder.mkdir(parents=True)
-        from assets.sources import inbox_fingerprint  # noqa: F401 (the manifest lists the same files)
         from pipeline.ingest.readers import describe
         inputs = [{"file_name": p.name, "sha256": describe(p).sha256} for p in sorted(inbox.iterdir())
                   if p.name != ".gitkeep"]

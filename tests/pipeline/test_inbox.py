@@ -86,3 +86,16 @@ def test_a_run_on_the_inbox_loads_only_the_chosen_register(inbox: Path, tmp_path
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("SELECT file_name, rows_in FROM source_files WHERE role = 'register'").fetchall() == [
             ("dtsen_2026-01.csv", 3)]
+
+
+def test_inbox_and_manifest_fingerprints_agree_whatever_the_order(tmp_path: Path) -> None:
+    from pipeline.ingest.inbox import files_fingerprint, fingerprint
+    from pipeline.ingest.readers import describe
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("NIK\n1\n", encoding="utf-8")
+    b.write_text("NIK\n2\n", encoding="utf-8")
+    listed = [{"file_name": p.name, "sha256": describe(p).sha256} for p in (b, a)]
+    assert files_fingerprint([a, b]) == fingerprint((i["file_name"], i["sha256"]) for i in listed)
+    b.write_text("NIK\n3\n", encoding="utf-8")
+    assert files_fingerprint([a, b]) != fingerprint((i["file_name"], i["sha256"]) for i in listed)

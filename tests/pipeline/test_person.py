@@ -55,7 +55,7 @@ def test_uncovered_candidate_shows_track_and_priority(small_city: GeneratedFiles
         WHERE tr.true_status = 'uncovered' AND c.track = 'pro_jkk_jkm' ORDER BY c.priority_rank LIMIT 1""")
     result = CliRunner().invoke(main, ["explain", nik, "--publication", str(publication)])
     assert result.exit_code == 0, result.output
-    assert "Jalur: calon Pro JKK-JKM" in result.output
+    assert "Jalur: Pro JKK-JKM" in result.output
     assert "Prioritas: skor" in result.output and f"peringkat {rank} di kota" in result.output
 
 
