@@ -152,6 +152,12 @@ NAME = Comparison(
     ),
 )
 
+# The stated date is the export NIK's own date, and that NIK differs from the resident's only in the
+# date digits: the date digits were not mistyped (two fields agree on them), so they are another
+# person's (a neighbour born another day, same serial), and a near date is no near miss.
+_OWN_NIK_DATE = ("coalesce(m.birth_date = m.nik_birth_date AND m.nik <> r.nik AND left(m.nik, 6) = left(r.nik, 6) "
+                 "AND right(m.nik, 4) = right(r.nik, 4), FALSE)")
+
 BIRTH_DATE = Comparison(
     "birth_date", "tanggal lahir",
     # No date of its own: the NIK's date is no independent evidence when the NIKs are equal, nor when
@@ -166,11 +172,14 @@ BIRTH_DATE = Comparison(
         Level("nik_date", "sama dengan tanggal yang tertulis di NIK",
               "m.nik IS DISTINCT FROM r.nik AND (m.nik_birth_date = r.birth_date OR m.birth_date = r.nik_birth_date)"),
         Level("swapped", "hari dan bulan tertukar",
-              "m.birth_year = r.birth_year AND m.birth_month = r.birth_day AND m.birth_day = r.birth_month"),
+              "m.birth_year = r.birth_year AND m.birth_month = r.birth_day AND m.birth_day = r.birth_month "
+              "AND NOT " + _OWN_NIK_DATE),
         Level("year_off_one", "tahun beda satu",
-              "m.birth_month = r.birth_month AND m.birth_day = r.birth_day AND abs(m.birth_year - r.birth_year) = 1"),
+              "m.birth_month = r.birth_month AND m.birth_day = r.birth_day AND abs(m.birth_year - r.birth_year) = 1 "
+              "AND NOT " + _OWN_NIK_DATE),
         Level("one_field", "hari atau bulan berbeda",
-              "m.birth_year = r.birth_year AND (m.birth_month = r.birth_month OR m.birth_day = r.birth_day)"),
+              "m.birth_year = r.birth_year AND (m.birth_month = r.birth_month OR m.birth_day = r.birth_day) "
+              "AND NOT " + _OWN_NIK_DATE),
         Level("different", "berbeda", "TRUE"),
     ),
 )

@@ -92,6 +92,10 @@ def test_name_levels(member_name: str, resident_name: str, expected: str) -> Non
     ("3577014350900001", None, BORN, "null"),  # two date digits swapped
     ("3577014305910001", date(1990, 5, 3), BORN, "exact"),  # a stated date is compared as stated
     ("3577014306950004", None, BORN, "different"),  # more than one typo away: the NIK's date counts
+    # The stated date is the export NIK's own, and the NIKs differ only in the date digits: two fields
+    # agree on that date, so it is another person's (a neighbour born a year later), not a near miss.
+    ("3577014305910001", date(1991, 5, 3), BORN, "different"),
+    ("3577014305910001", date(1990, 5, 4), BORN, "one_field"),  # the stated date is not the NIK's own
 ])
 def test_birth_date_levels(member_nik: str | None, member_birth: date | None, resident_birth: date,
                            expected: str) -> None:
