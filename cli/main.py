@@ -218,7 +218,7 @@ def demo(scale: float, seed: int) -> None:
               help="TOML file overriding settings, e.g. to try another link threshold.")
 @click.option("--labels", is_flag=True,
               help="Score the model on the pairs officers settled in the portal instead (from --publication).")
-@click.option("--publication", type=click.Path(exists=True, file_okay=False, path_type=Path),
+@click.option("--publication", type=click.Path(file_okay=False, path_type=Path),  # needed only with --labels
               default=DEMO_PUBLICATIONS, show_default=True,
               help="With --labels: a publication folder, or a publication root (its `latest` is used).")
 def evaluate_command(scale: float, seed: int, profiles: str, warehouse: Path | None, truth: Path | None,

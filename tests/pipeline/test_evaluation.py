@@ -111,3 +111,17 @@ def test_report_shows_the_families(scored) -> None:
     report = format_report("hand-made", scored)
     assert "| namesake_other_region | 1 | 0 | 0 | 1 | 0 | 0 | 1 |" in report
     assert "| covered people wrongly listed (double-enrolment risk) | 2 of 4 listed |" in report
+
+
+def test_ucj_eval_needs_no_publication_unless_scoring_labels(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    missing = tmp_path / "never-published"
+    result = CliRunner().invoke(main, ["eval", "--scale", "0.005", "--profiles", "standard", "--publication",
+                                       str(missing)])
+    assert result.exit_code == 0, result.output
+    assert "standard profile" in result.output
+    labels = CliRunner().invoke(main, ["eval", "--labels", "--publication", str(missing)])
+    assert labels.exit_code != 0 and "no publication found" in str(labels.exception)
