@@ -23,7 +23,7 @@ Tracks, first match wins:
                        KPJ is shown so BPJS TK can reuse it)
   employer_compliance  formal employee without an active membership: a referral for BPJS TK's
                        compliance team, grouped by the employer (NPP) of the lapsed membership
-                       where the data has one (table `employer_referrals`)
+                       where the data has one (`EMPLOYER_REFERRALS_QUERY`)
   reactivation         lapsed (only NON AKTIF memberships) informal worker not in Pro JKK-JKM
   self_enrolment       uncovered informal worker, desil above the limit or unknown
 """
@@ -46,6 +46,7 @@ __all__ = [
     "CANDIDATE_TRACKS",
     "OUT_OF_SCOPE_REASONS",
     "OCCUPATION_GROUP_WORDS",
+    "EMPLOYER_REFERRALS_QUERY",
     "build_tracks",
     "apply_field_outcomes",
     "FIELD_FLAGS",
@@ -95,7 +96,7 @@ OCCUPATION_GROUP_WORDS: dict[str, str] = {
 
 # One row per employer (NPP, else the employer's name; NULL = not known) of the workers referred to
 # BPJS TK's compliance team. Aggregates only: the people are in candidates (track employer_compliance).
-_EMPLOYER_REFERRALS = """
+EMPLOYER_REFERRALS_QUERY = """
     SELECT t.employer_npp AS npp, t.employer_name AS employer, count(*) AS workers,
         count(*) FILTER (WHERE c.coverage_status = 'lapsed') AS lapsed_memberships,
         count(DISTINCT r.kelurahan_code) AS kelurahan_count,
@@ -220,8 +221,7 @@ def _parameters(config: EligibilityConfig, reference_date: date, regions: Sequen
 
 def build_tracks(con: duckdb.DuckDBPyConnection, config: EligibilityConfig, reference_date: date,
                  regions: Sequence[str] = DEFAULT_REGION_CODES) -> dict[str, int]:
-    """(Re)create `tracks` (one row per resident of `residents` ⨝ `coverage`) and `employer_referrals` (one
-    row per employer of the workers referred to BPJS TK's compliance team); return counts per track.
+    """(Re)create `tracks` (one row per resident of `residents` ⨝ `coverage`); return counts per track.
     `regions`: the Kemendagri codes whose desa/kelurahan are resident (`[region] codes`)."""
     con.execute(f"""
     CREATE OR REPLACE TABLE tracks AS
@@ -242,7 +242,6 @@ def build_tracks(con: duckdb.DuckDBPyConnection, config: EligibilityConfig, refe
     ORDER BY resident_id
     """, _parameters(config, reference_date, regions))
     apply_field_outcomes(con, config, reference_date)
-    con.execute(f"CREATE OR REPLACE TABLE employer_referrals AS {_EMPLOYER_REFERRALS}")
     rows = con.execute("SELECT track, count(*) FROM tracks GROUP BY 1 ORDER BY 1").fetchall()
     return {str(track): int(n) for track, n in rows}
 

@@ -38,6 +38,7 @@ from typing import Any
 import duckdb
 
 from pipeline.config import Config, CostConfig
+from pipeline.decisions.tracks import EMPLOYER_REFERRALS_QUERY
 from pipeline.errors import PublishError
 from pipeline.pause import pause_point
 from pipeline.publish.manifest import build_manifest
@@ -109,9 +110,7 @@ OUTPUT_QUERIES: dict[str, str] = {
         JOIN tracks t USING (resident_id)
         JOIN source_files f ON f.file_id = r.file_id
         ORDER BY k.track, k.priority_rank""",
-    "employers": """
-        SELECT * FROM employer_referrals ORDER BY npp IS NULL AND employer IS NULL, workers DESC,
-            npp NULLS LAST, employer NULLS LAST""",
+    "employers": EMPLOYER_REFERRALS_QUERY,
     "changes": """
         SELECT * FROM changes ORDER BY change, kelurahan_code, nik""",
     "rejects": """

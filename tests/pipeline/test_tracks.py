@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from pipeline.config import Config, EligibilityConfig, LinkingConfig
-from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACKS, age_sql, build_tracks
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, EMPLOYER_REFERRALS_QUERY, TRACKS, age_sql, build_tracks
 from pipeline.errors import ConfigError
 from pipeline.reference import OCCUPATIONS
 from pipeline.runner import run_engine
@@ -259,7 +259,7 @@ def test_employer_referrals_group_workers_by_employer(tmp_path: Path) -> None:
                       membership=("PU", "NON AKTIF", "55555555", "CV LAIN"))]
     people += [Person("no_employer", occupation="KARYAWAN SWASTA", desil="7")]
     with run_city(tmp_path, people) as con:
-        rows = con.execute("SELECT * FROM employer_referrals").fetchall()
+        rows = con.execute(EMPLOYER_REFERRALS_QUERY).fetchall()
         workers = con.execute("SELECT employer_workers FROM candidates WHERE employer_npp = '12345678'").fetchall()
     assert [(r[0], r[1], r[2]) for r in rows] == [("12345678", "PT MAJU JAYA MADIUN", 3), ("55555555", "CV LAIN", 1),
                                                   (None, None, 1)]
