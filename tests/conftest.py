@@ -52,3 +52,15 @@ def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("UCJ_DAGSTER_STORAGE", str(home / "storage"))
     monkeypatch.setenv("UCJ_DAGSTER_LOGS", str(home / "logs"))
     return home
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dagster_defs_state() -> Iterator[None]:
+    """Each test starts without Dagster's current definitions-state storage. A Dagster instance entered
+    as a context manager sets that storage in a context variable holding only a weak reference to the
+    instance; once an earlier test's instance is gone, `dg.materialize` in a later test fails with
+    "Attempted to resolve undefined DagsterInstance weakref" (seen in the full suite, never alone)."""
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(None):
+        yield
