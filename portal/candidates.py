@@ -8,8 +8,7 @@ bound parameter. NIKs leave this module masked unless the user's account allows 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -17,8 +16,7 @@ import duckdb
 
 from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACK_SHORT, TRACKS
 from pipeline.privacy import mask_digit_runs, mask_nik, nik_digits
-from pipeline.sqltext import sql_literal
-from portal.publications import PublicationInfo
+from portal.publications import PublicationInfo, sandboxed_views
 from portal.scope import Scope
 
 __all__ = ["CandidateFilter", "CandidateRow", "FilterError", "count", "page", "export_rows", "rt_rw_options",
@@ -109,17 +107,8 @@ class CandidateRow:
     review_pending: bool
 
 
-@contextmanager
-def _connect(publication: PublicationInfo) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute(f"SET allowed_paths = [{sql_literal(publication.candidates)}]")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-        con.execute(f"CREATE TEMP VIEW candidates AS SELECT * FROM read_parquet({sql_literal(publication.candidates)})")
-        yield con
-    finally:
-        con.close()
+def _connect(publication: PublicationInfo) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    return sandboxed_views({"candidates": publication.candidates})
 
 
 def _where(scope: Scope, f: CandidateFilter, visible: int) -> tuple[str, list[Any]]:

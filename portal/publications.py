@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from pipeline.errors import UcjError
 from pipeline.privacy import NIK_VISIBLE_DIGITS
 from pipeline.published.person import resolve_publication
+from pipeline.sqltext import sql_literal
 
-__all__ = ["PublicationInfo", "NoPublication", "current", "history", "find", "published_workbooks",
+__all__ = ["PublicationInfo", "sandboxed_views", "NoPublication", "current", "history", "find", "published_workbooks",
            "workbook_path", "PublishedWorkbook", "safe_name"]
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
@@ -132,3 +137,19 @@ def workbook_path(publication: PublicationInfo, name: str, codes: tuple[str, ...
     if not safe_name(name):
         return None
     return next((w for w in published_workbooks(publication, codes) if w.name == name), None)
+
+
+@contextmanager
+def sandboxed_views(tables: dict[str, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB with one view per Parquet file (name -> file) that may read those files and
+    nothing else: a request cannot reach the warehouse, another file or the network."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"SET allowed_paths = [{', '.join(sql_literal(p) for p in tables.values())}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        for name, path in tables.items():
+            con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({sql_literal(path)})")
+        yield con
+    finally:
+        con.close()

@@ -12,8 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 import duckdb
@@ -23,12 +22,11 @@ from starlette.responses import Response
 
 from pipeline.decisions.tracks import TRACKS
 from pipeline.privacy import mask_nik
-from pipeline.sqltext import sql_literal
 from portal import answers as store
 from portal import audit
 from portal.db import stored_secret
 from portal.deps import ClientIp, CsrfSession, DbDep, ListUser, PublicationDep, ScopeDep, SettingsDep
-from portal.publications import PublicationInfo, find
+from portal.publications import PublicationInfo, find, sandboxed_views
 from portal.scope import KELURAHAN_NAMES, Scope
 from portal.users import User
 from portal.web import render
@@ -60,21 +58,9 @@ def person_ref(secret: str, nik: str) -> str:
     return hmac.new(secret.encode(), b"person:" + nik.encode(), hashlib.sha256).hexdigest()[:24]
 
 
-@contextmanager
-def _connect(publication: PublicationInfo) -> Iterator[duckdb.DuckDBPyConnection]:
+def _connect(publication: PublicationInfo) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB that may read only this publication's candidates and pairs."""
-    candidates = sql_literal(publication.candidates)
-    pairs = sql_literal(publication.folder / "pairs.parquet")
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute(f"SET allowed_paths = [{candidates}, {pairs}]")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-        con.execute(f"CREATE TEMP VIEW candidates AS SELECT * FROM read_parquet({candidates})")
-        con.execute(f"CREATE TEMP VIEW pairs AS SELECT * FROM read_parquet({pairs})")
-        yield con
-    finally:
-        con.close()
+    return sandboxed_views({"candidates": publication.candidates, "pairs": publication.folder / "pairs.parquet"})
 
 
 def _dicts(result: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
