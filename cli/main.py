@@ -5,7 +5,7 @@
     ucj run --register F --members F [...] --out DIR [--config F]
     ucj eval                                   precision/recall of the list against generated truth
     ucj explain NIK [--publication DIR]        why one resident is or is not on the list
-    ucj budget --amount RP [--publication DIR] who an APBD amount covers, in priority order
+    ucj budget [--amount RP] [--region CODE]   who an APBD amount covers, in priority order
     ucj serve / ucj users ...                  the officers' portal and its accounts
 """
 

@@ -17,7 +17,8 @@ from datetime import date
 
 import duckdb
 import pyarrow as pa
-from rapidfuzz import fuzz
+
+from pipeline.normalise.names import may_be_one_name
 
 __all__ = ["assign"]
 
@@ -39,14 +40,15 @@ def _dates_agree(a: date | None, b: date | None) -> bool:
 
 def _same_person(a: _Row, b: _Row) -> bool:
     """Two membership rows, both confidently linked to one resident, are one person holding two KPJ
-    unless they contradict each other: birth dates beyond a typo, or names that do not agree even up
-    to a dropped word or a typo. (NIKs are not compared: each row's NIK was already weighed against
-    the resident, and a KK number or a typo in one row is common.)"""
+    (an old card and a new one, often written by different hands) unless they contradict each other:
+    birth dates beyond a typo, or names that cannot be one person's even up to dropped or added
+    words, typos, initials or a nickname. (NIKs are not compared: each row's NIK was already weighed
+    against the resident, and a KK number or a typo in one row is common.)"""
     if a.nik is not None and a.nik == b.nik:
         return True
     if not _dates_agree(a.birth, b.birth):
         return False
-    return a.name != "" and b.name != "" and fuzz.token_set_ratio(a.name, b.name) >= 75
+    return may_be_one_name(a.name, b.name)
 
 
 def assign(con: duckdb.DuckDBPyConnection, *, link_threshold: float, review_threshold: float) -> dict[str, int]:

@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
-from pipeline.normalise.names import initials_agree
+from pipeline.normalise.names import WORDS_SIMILAR, initials_agree
 
 __all__ = ["Level", "Comparison", "Given", "WORK", "COMPARISONS", "ANCHORS", "PAIR_FLAGS", "levels_sql",
            "monge_elkan_sql", "prepare_link_tables", "register_functions"]
@@ -54,10 +54,6 @@ class Comparison:
     levels: tuple[Level, ...]
     given: Given | None = None
 
-
-# Monge-Elkan score from which every word of the shorter name counts as found in the longer (one
-# typo in a word of five letters or more keeps Jaro-Winkler above it).
-WORDS_SIMILAR = 0.88
 
 _M_TOKENS = "m.name_tokens"
 _R_TOKENS = "r.name_tokens"
@@ -163,14 +159,17 @@ BIRTH_DATE = Comparison(
     # No date of its own: the NIK's date is no independent evidence when the NIKs are equal, nor when
     # they are one typo apart and that typo is what makes the dates differ (the NIK comparison has
     # already weighed that digit; counting it again as a wrong birth date would punish one typo twice).
-    "m.birth_date IS NULL AND (m.nik_birth_date IS NULL OR m.nik = r.nik OR (m.nik_birth_date <> r.birth_date "
+    # Nor when the "NIK" is the family's KK number: its date digits are the card's issue date.
+    "m.birth_date IS NULL AND (m.nik_birth_date IS NULL OR m.nik = r.nik OR m.nik = r.no_kk "
+    "OR (m.nik_birth_date <> r.birth_date "
     "AND (hamming(m.nik, r.nik) = 1 OR (hamming(m.nik, r.nik) = 2 AND damerau_levenshtein(m.nik, r.nik) = 1))))",
     (
         Level("exact", "sama", "m.birth_date = r.birth_date"),
         # The stated dates disagree (or one is missing) but the date inside one NIK matches. Not
         # when the NIKs are equal: then the NIK comparison already counted those digits.
         Level("nik_date", "sama dengan tanggal yang tertulis di NIK",
-              "m.nik IS DISTINCT FROM r.nik AND (m.nik_birth_date = r.birth_date OR m.birth_date = r.nik_birth_date)"),
+              "m.nik IS DISTINCT FROM r.nik AND ((m.nik_birth_date = r.birth_date AND m.nik IS DISTINCT FROM r.no_kk) "
+              "OR m.birth_date = r.nik_birth_date)"),
         Level("swapped", "hari dan bulan tertukar",
               "m.birth_year = r.birth_year AND m.birth_month = r.birth_day AND m.birth_day = r.birth_month "
               "AND NOT " + _OWN_NIK_DATE),

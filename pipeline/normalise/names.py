@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
 from pipeline.sqltext import sql_literal
 
 __all__ = ["NameRule", "NAME_RULES", "name_key", "sorted_key", "name_key_sql", "name_sorted_sql", "initials_agree",
-           "monge_elkan"]
+           "monge_elkan", "WORDS_SIMILAR", "may_be_one_name"]
 
 
 @dataclass(frozen=True)
@@ -197,3 +198,29 @@ def monge_elkan(a: str, b: str) -> float:
         short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
         return _directed(short, long)
     return max(_directed(ta, tb), _directed(tb, ta))
+
+
+# Monge-Elkan score from which every word of the shorter name counts as found in the longer (one
+# typo in a word of five letters or more keeps Jaro-Winkler above it).
+WORDS_SIMILAR = 0.88
+
+
+def _nickname_of(a: str, b: str) -> bool:
+    """A one-word name of three letters or more found inside the other ("WOYO" in SISWOYO)."""
+    return " " not in a and len(a) >= 3 and a in b
+
+
+def may_be_one_name(a: str, b: str) -> bool:
+    """Two sorted name keys that can be one person's, written another way: most words shared, a word
+    dropped or added with typos, initials, or a nickname. Not a match score: a test that two names
+    do not contradict each other. Examples:
+
+    >>> may_be_one_name("SISWOYO", "NUR SANTOSO SISWOYO"), may_be_one_name("HARNO", "HERU SUHARNO")
+    (True, True)
+    >>> may_be_one_name("PUSPITKSARI", "PUSPITASARI SRIYATI"), may_be_one_name("SUTRISNO", "SRI WAHYUNI")
+    (True, False)
+    """
+    if not a or not b:
+        return False
+    return (fuzz.token_set_ratio(a, b) >= 75 or monge_elkan(a, b) >= WORDS_SIMILAR or initials_agree(a, b)
+            or _nickname_of(a, b) or _nickname_of(b, a))

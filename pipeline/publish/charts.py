@@ -11,7 +11,7 @@ from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACK_SHORT
 from pipeline.formatting import format_number, format_rupiah_short
 from pipeline.published.budget import BudgetScenario, CostCurve
 
-__all__ = ["TRACK_COLORS", "svg", "coverage_chart", "desil_chart", "cost_chart"]
+__all__ = ["TRACK_COLORS", "svg", "coverage_chart", "desil_chart", "cost_chart", "region_cost_chart"]
 
 TRACK_COLORS = {"covered": "#2e7d32", "pro_jkk_jkm": "#1565c0", "employer_compliance": "#ef6c00",
            "reactivation": "#8e24aa", "self_enrolment": "#9e9e9e"}
@@ -132,6 +132,44 @@ def cost_chart(curve: CostCurve, scenario: BudgetScenario) -> str:
         axes.set_xlabel("Calon Pro JKK-JKM yang ditanggung, menurut peringkat prioritas (orang)")
         axes.set_ylabel(f"Biaya kumulatif per tahun (Rp {unit})")
         axes.legend(loc="upper left", bbox_to_anchor=(0.0, 0.78), fontsize=7)
+        return svg(figure, "grafik-kurva-biaya")
+
+
+_REGION_COLORS = ("#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457")
+
+
+def region_cost_chart(regions: list[tuple[BudgetScenario, CostCurve]]) -> str:
+    """The cost curves of several kabupaten/kota side by side: each one's cumulative cost over its own
+    candidates in rank order, its APBD amount (dashed) and the point its amount reaches; the eight with
+    most candidates when there are more."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    shown = sorted(regions, key=lambda r: (-r[0].candidates, r[0].region_code or ""))[:len(_REGION_COLORS)]
+    shown.sort(key=lambda r: r[0].region_code or "")
+    largest = max([max(c.cumulative_rp, default=0) for _, c in shown] + [s.amount_rp for s, _ in shown] + [0])
+    billion, unit = (1e9, "miliar") if largest >= 1e9 else (1e6, "juta")
+    with matplotlib.rc_context(_style()):
+        figure = Figure(figsize=(7.0, 2.6))
+        axes = figure.add_subplot()
+        for (scenario, curve), color in zip(shown, _REGION_COLORS, strict=False):
+            axes.plot(list(curve.ranks), [v / billion for v in curve.cumulative_rp], color=color, linewidth=1.8,
+                      label=f"{scenario.region_name}: APBD {format_rupiah_short(scenario.amount_rp)}")
+            axes.axhline(scenario.amount_rp / billion, color=color, linestyle="--", linewidth=0.8)
+            if scenario.covered:
+                axes.plot([scenario.covered], [scenario.covered_cost_rp / billion], marker="o", markersize=4,
+                          color=color)
+        most = max([c.ranks[-1] for _, c in shown] + [1])
+        axes.set_ylim(0, largest / billion * 1.15 or 1)
+        axes.set_xlim(0, most * 1.02)
+        axes.xaxis.set_major_formatter(FuncFormatter(_thousands))
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(v, 1)))
+        more = f" ({len(shown)} dari {len(regions)} kabupaten/kota: calon terbanyak)"
+        more = more if len(shown) < len(regions) else ""
+        axes.set_xlabel("Calon Pro JKK-JKM kabupaten/kota yang ditanggung, menurut peringkat prioritas (orang)" + more)
+        axes.set_ylabel(f"Biaya kumulatif per tahun (Rp {unit})")
+        axes.legend(loc="upper left", fontsize=6.5)
         return svg(figure, "grafik-kurva-biaya")
 
 

@@ -385,12 +385,11 @@ def _start_summary(staging: Path, publication_id: str, cost: CostConfig, referen
 
 
 def write_summary(staging: Path, publication_id: str, cost: CostConfig, reference_date: date | None) -> list[str]:
-    """budget.json (the scenario for `cost.apbd_budget_rp`) and report.html/.pdf, from the staged
-    files; returns warnings (a missing PDF engine must not stop the night's list)."""
-    write_budget(staging, amount_rp=cost.apbd_budget_rp, cost=cost)
+    """budget.json (the scenario of each kabupaten/kota for its own `apbd_budget_rp`) and report.html/.pdf,
+    from the staged files; returns warnings (a missing PDF engine must not stop the night's list)."""
+    write_budget(staging, cost=cost)
     try:
-        write_report(staging, amount_rp=cost.apbd_budget_rp, cost=cost, publication_id=publication_id,
-                     reference_date=reference_date)
+        write_report(staging, cost=cost, publication_id=publication_id, reference_date=reference_date)
     except ReportError as exc:
         log.warning("%s", exc)
         return [str(exc)]
@@ -459,7 +458,7 @@ def publish(
     one part per asset: `open_staging`, `write_tables`, `write_artefacts`, then `finish`).
 
     `extra_files` are JSON documents written beside the data (resolved config, model). With `cost`,
-    the budget scenario for `cost.apbd_budget_rp` (budget.json) and the summary report
+    the budget scenario of each kabupaten/kota for its `apbd_budget_rp` (budget.json) and the summary report
     (report.html, report.pdf) are part of the publication. Blocking checks gate this call: it runs only
     after they passed (the publication asset depends on them).
     """

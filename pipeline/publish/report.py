@@ -5,6 +5,10 @@ candidates.parquet, config.resolved.json, manifest.json when present): who is co
 through which track they can be reached, what Pro JKK-JKM costs, and what an APBD amount buys
 (pipeline.published.budget). Aggregates only: no NIK, no names.
 
+A publication of several kabupaten/kota gets one budget scenario per kabupaten/kota (its own rate and
+APBD) in a table on the budget page; who pays is named after the regions: "Pemkot" for one kota,
+"Pemkab" for one kabupaten, "Pemda" for several (`pipeline.reference.region_government`).
+
 Charts are matplotlib figures inlined as SVG text (no pyplot, fixed hash salt and metadata), so the
 same publication gives byte-identical HTML; the PDF is WeasyPrint's rendering of that HTML, dated
 with the reference date, so it is byte-identical too.
@@ -28,9 +32,9 @@ from pipeline.config import CostConfig
 from pipeline.decisions.tracks import CANDIDATE_TRACKS, OUT_OF_SCOPE_REASONS, TRACKS
 from pipeline.errors import UcjError
 from pipeline.formatting import format_number, format_rupiah, format_rupiah_short, format_tanggal
-from pipeline.publish.charts import TRACK_COLORS, cost_chart, coverage_chart, desil_chart
-from pipeline.published.budget import budget_scenario, cost_curve, publication_regions
-from pipeline.reference import region_name, region_title
+from pipeline.publish.charts import TRACK_COLORS, cost_chart, coverage_chart, desil_chart, region_cost_chart
+from pipeline.published.budget import budget_scenario, cost_curve, cost_curves, dotted_region, publication_regions
+from pipeline.reference import region_government, region_name, region_title
 
 __all__ = ["write_report", "render_report_html", "ReportError", "REPORT_HTML", "REPORT_PDF"]
 
@@ -42,7 +46,7 @@ _TEMPLATES = Path(__file__).with_name("templates")
 _PDF_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 
 TRACK_ACTIONS = {
-    "pro_jkk_jkm": "Iuran JKK + JKM dibayar Pemkot (APBD, sisanya CSR); desil 1-{max_desil}, pekerja informal "
+    "pro_jkk_jkm": "Iuran JKK + JKM dibayar {government} (APBD, sisanya CSR); desil 1-{max_desil}, pekerja informal "
                    "atau rentan, termasuk yang kepesertaannya non aktif.",
     "employer_compliance": "Pekerja penerima upah tanpa kepesertaan aktif: dirujuk ke tim kepatuhan BPJS "
                            "Ketenagakerjaan, dikelompokkan per pemberi kerja bila datanya ada.",
@@ -206,16 +210,22 @@ def _environment() -> jinja2.Environment:
     env.filters["angka"] = format_number
     env.filters["rp"] = format_rupiah
     env.filters["rp_singkat"] = format_rupiah_short
+    env.filters["kode"] = dotted_region
     return env
 
 
-def render_report_html(publication_dir: Path, *, amount_rp: int, cost: CostConfig,
+def render_report_html(publication_dir: Path, *, cost: CostConfig, amount_rp: int | None = None,
                        publication_id: str | None = None, reference_date: date | None = None) -> str:
-    """The report page for a publication folder, as HTML text (deterministic)."""
+    """The report page for a publication folder, as HTML text (deterministic). The budget scenario is
+    each kabupaten/kota's `apbd_budget_rp`, or `amount_rp` for each of them when given."""
     pub = _read_publication(Path(publication_dir), publication_id, reference_date)
     data = _gather(pub)
     scenario = budget_scenario(pub.folder, amount_rp=amount_rp, cost=cost)
-    curve = cost_curve(pub.folder, cost=cost)
+    if scenario.several_regions:
+        curves = cost_curves(pub.folder, cost=cost)
+        chart = region_cost_chart([(s, curves[s.region_code or ""]) for s in scenario.regions])
+    else:
+        chart = cost_chart(cost_curve(pub.folder, cost=cost), scenario)
     status, tracks = data["status"], data["tracks"]
     candidates = sum(tracks.get(t, 0) for t in CANDIDATE_TRACKS)
     covered = status.get("covered", 0)
@@ -224,9 +234,14 @@ def render_report_html(publication_dir: Path, *, amount_rp: int, cost: CostConfi
              "max_desil": max_desil}
     kelurahan_budget = {k.code: k for k in scenario.kelurahan}
     regions = publication_regions(pub.folder)
+    government = region_government(regions)
     digits, areas = _by_area(data["kelurahan"], kelurahan_budget)
     context = {
         "region_title": region_title(regions),
+        "government": government,
+        "region_budgets": scenario.regions if scenario.several_regions else (),
+        "amount_each": amount_rp if scenario.several_regions else None,
+        "formula_rate": scenario.monthly_rp == CostConfig().bpu_monthly_rp,
         "area_label": _LEVELS[digits][0],
         "parent_label": _LEVELS[digits][1],
         "publication_id": pub.publication_id,
@@ -237,7 +252,8 @@ def render_report_html(publication_dir: Path, *, amount_rp: int, cost: CostConfi
         "status": {k: status.get(k, 0) for k in ("covered", "lapsed", "other_scheme", "uncovered")},
         "candidates": candidates,
         "coverage_pct": _percent(covered, covered + candidates),
-        "tracks": [{"key": t, "label": TRACKS[t], "action": TRACK_ACTIONS[t].format(max_desil=max_desil),
+        "tracks": [{"key": t, "label": TRACKS[t].replace("Pemkot", government),
+                    "action": TRACK_ACTIONS[t].format(max_desil=max_desil, government=government),
                     "count": tracks.get(t, 0), "color": TRACK_COLORS[t],
                     "cost": scenario.total_cost_rp if t == "pro_jkk_jkm" else None} for t in CANDIDATE_TRACKS],
         "out_of_scope_total": tracks.get("out_of_scope", 0),
@@ -252,7 +268,7 @@ def render_report_html(publication_dir: Path, *, amount_rp: int, cost: CostConfi
         "charts": {
             "coverage": Markup(coverage_chart(areas)),
             "desil": Markup(desil_chart(data["by_desil"], max_desil)),
-            "cost": Markup(cost_chart(curve, scenario)),
+            "cost": Markup(chart),
         },
     }
     return _environment().get_template("report.html.j2").render(context)
@@ -305,8 +321,9 @@ def _write_pdf(html: str, base_url: Path, target: Path) -> None:
             os.environ["SOURCE_DATE_EPOCH"] = epoch
 
 
-def write_report(publication_dir: Path, *, amount_rp: int, cost: CostConfig, publication_id: str | None = None,
-                 reference_date: date | None = None, out_dir: Path | None = None) -> tuple[Path, Path]:
+def write_report(publication_dir: Path, *, cost: CostConfig, amount_rp: int | None = None,
+                 publication_id: str | None = None, reference_date: date | None = None,
+                 out_dir: Path | None = None) -> tuple[Path, Path]:
     """Write `report.html` and `report.pdf` for the publication in `publication_dir` (into `out_dir`,
     default the publication folder itself); return both paths.
 

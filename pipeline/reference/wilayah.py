@@ -32,6 +32,7 @@ __all__ = [
     "region_codes",
     "region_name",
     "region_title",
+    "region_government",
     "kabupaten_codes",
     "desa_kelurahan_of",
     "load_wilayah",
@@ -127,6 +128,19 @@ def region_title(codes: Iterable[str]) -> str:
     if len(names) <= 2:
         return " dan ".join(names)
     return ", ".join(names[:-1]) + " dan " + names[-1]
+
+
+def region_government(codes: Iterable[str]) -> str:
+    """Who pays, as a report names it: "Pemkot" when the regions lie in one kota, "Pemkab" in one
+    kabupaten, "Pemda" when they span several kabupaten/kota (or a whole province).
+
+    >>> region_government(["35.77"]), region_government(["351901"]), region_government(["3519", "3577"])
+    ('Pemkot', 'Pemkab', 'Pemda')
+    """
+    kabupaten = kabupaten_codes(codes)
+    if len(kabupaten) != 1:
+        return "Pemda"
+    return "Pemkot" if region_name(kabupaten[0]).split()[0].upper() == "KOTA" else "Pemkab"
 
 
 def kabupaten_codes(codes: Iterable[str]) -> tuple[str, ...]:

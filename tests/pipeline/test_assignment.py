@@ -54,6 +54,19 @@ def test_two_kpj_of_one_person_both_link() -> None:
     assert contradicting == {(1, 10): ("link", False), (2, 10): ("review", True)}
 
 
+def test_two_kpj_of_one_person_written_by_different_hands_both_link() -> None:
+    # The old card says the full name, the new one a nickname, a dropped word with a typo, or
+    # initials; the birth date is swapped on one. Both rows are confidently this resident's.
+    for old, new in (("NUR SANTOSO SISWOYO", "WOYO"), ("HARIYAMTO TRI", "HARIYANTO TRI WIYONO"),
+                     ("HERU SUHARNO", "HARNO"), ("ROZAK ABDUL", "A ROZAK")):
+        decided = _decide([(1, "A", old, date(1999, 11, 7)), (2, None, new, date(1999, 7, 11))],
+                          [(1, 10, 0.99), (2, 10, 0.95)])
+        assert decided == {(1, 10): ("link", False), (2, 10): ("link", False)}, (old, new)
+    # Names that cannot be one person's: two people, the weaker pair is a conflict.
+    two_people = _decide([(1, "A", "SUTRISNO", D1), (2, None, "SRI WAHYUNI", D1)], [(1, 10, 0.99), (2, 10, 0.95)])
+    assert two_people == {(1, 10): ("link", False), (2, 10): ("review", True)}
+
+
 def test_review_pairs_of_a_linked_membership_are_dropped() -> None:
     decided = _decide([(1, "A", "SITI", D1)], [(1, 10, 0.75), (1, 11, 0.24)])
     assert decided == {(1, 10): ("link", False)}

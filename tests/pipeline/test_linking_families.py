@@ -90,6 +90,7 @@ KARTINI, AGUS_1, AGUS_2 = _nik(1, D3, 31, True), _nik(2, D2, 32), _nik(3, D1, 33
 RISMA, ABDUL, HASAN, HUSEIN, JOKO = (_nik(2, D2, 41, True), _nik(3, D2, 42), _nik(1, D3, 43), _nik(1, D3, 44),
                                      _nik(2, D3, 45))
 TWINS_KK = "3577010101100099"
+ENDANG, ENDANG_KK = _nik(2, D3, 51, True), "3577022203120005"  # the KK's date digits: its issue date
 
 RESIDENTS: list[tuple] = [
     (ROZAK, "ABDUL ROZAK", D1), (SLAMET, "SLAMET HARYANTO", D1), (PRAJA, "PRAJA BAYU SAPUTRA", D1),
@@ -99,7 +100,7 @@ RESIDENTS: list[tuple] = [
     (KARTINI, "RADEN AJENG KARTINI", D3), (AGUS_1, "AGUS BUDI SANTOSA", D2), (AGUS_2, "AGUS BUDI SANTOSA", D1),
     (RISMA, "RISMA KURNIAWATI", D2), (ABDUL, "ABDURRAHMAN WAHID", D2),
     (HASAN, "HASAN BASRI", D3, TWINS_KK), (HUSEIN, "HUSEIN BASRI", D3, TWINS_KK),
-    (JOKO, "JOKO SUSILO", D3),
+    (JOKO, "JOKO SUSILO", D3), (ENDANG, "ENDANG MURNI", D3, ENDANG_KK),
 ]
 
 
@@ -143,6 +144,8 @@ CASES: list[tuple[str, tuple, str | None]] = [
     ("4 title and a dropped word with a typo", (None, "HJ RIMA KURNIAWATI", D2), RISMA),
     ("4 initials without a NIK", (None, "A. WAHID", D2), ABDUL),
     ("4 twins: the other twin's name", (None, "HUSEIN BASRI", D3), HUSEIN),
+    # the family's KK number written as the NIK, no birth date: its date digits are no birth date
+    ("KK number, no birth date", (ENDANG_KK, "ENDANG MURNI", None), ENDANG),
     # 5. a valid NIK of another regency is someone else's: a namesake born the same day elsewhere
     ("5 namesake from Kabupaten Madiun", ("351902" + JOKO[6:12] + "0107", "JOKO SUSILO", D3), None),
 ]

@@ -1,6 +1,7 @@
 """Regions as a setting: written desa/kelurahan resolved to codes (kecamatan and kabupaten used,
 ambiguous names refused with the candidates named), residency by region set, cost rows per
-kabupaten/kota, and the config that carries them loading back from config.resolved.json."""
+kabupaten/kota, who pays (Pemkot, Pemkab, Pemda), and the config that carries them loading back from
+config.resolved.json."""
 
 from __future__ import annotations
 
@@ -141,6 +142,19 @@ def test_each_kabupaten_kota_pays_its_own_rate(con: duckdb.DuckDBPyConnection) -
     yearly = dict(con.execute("SELECT r.kelurahan_code, k.yearly_cost_rp FROM candidates k "
                               "JOIN residents r USING (resident_id) WHERE k.track = 'pro_jkk_jkm'").fetchall())
     assert yearly == {"3577011001": 16_800 * 12, "3519112009": 120_000, "3578011001": 16_800 * 12}
+
+
+@pytest.mark.parametrize(("codes", "who"), [
+    (["3577"], "Pemkot"), (["35.78"], "Pemkot"),  # Kota Madiun, Kota Surabaya
+    (["3519"], "Pemkab"), (["62.01"], "Pemkab"),  # Kabupaten Madiun, Kabupaten Kotawaringin Barat
+    (["357701"], "Pemkot"), (["3519112009"], "Pemkab"),  # a kecamatan of a kota, a desa of a kabupaten
+    (["3519", "3577"], "Pemda"), (["357701", "351901"], "Pemda"), (["35"], "Pemda"),
+    (["3577", "357701"], "Pemkot"),  # a kecamatan inside the kota: still one kota
+])
+def test_who_pays_is_named_after_the_regions(codes: list[str], who: str) -> None:
+    from pipeline.reference import region_government
+
+    assert region_government(codes) == who
 
 
 @pytest.mark.parametrize(("values", "message"), [

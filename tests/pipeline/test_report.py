@@ -4,6 +4,7 @@ personal data gets in."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -188,3 +189,95 @@ def test_report_for_a_folder_without_candidates_is_a_clear_error(tmp_path: Path)
 
     with pytest.raises(ReportError, match="not found"):
         write_report(tmp_path, amount_rp=0, cost=CostConfig())
+
+
+# --- who pays, and the budget of several kabupaten/kota ------------------------------------------
+
+KAB, KOTA = "3519", "3577"  # Kabupaten Madiun, Kota Madiun
+TWO_RATES = {"bpu_monthly_rp": 16_800, "months_per_year": 12, "apbd_budget_rp": 5 * YEARLY,
+             "regions": {"35.19": {"bpu_monthly_rp": 20_000, "months_per_year": 6, "apbd_budget_rp": 3 * 120_000 + 7,
+                                   "scheme": "Jamsostek Rentan Kabupaten"}}}
+
+
+def small_publication(folder: Path, regions: list[str], cost: dict) -> Path:
+    """coverage.parquet and candidates.parquet of a few people per kabupaten/kota: in each, 2 covered and 8
+    Pro JKK-JKM candidates (ranks interleaved across the regions), in its first and last desa/kelurahan."""
+    from pipeline.reference import desa_kelurahan_of
+
+    people = []
+    for region_index, region in enumerate(regions):
+        places = desa_kelurahan_of([region])
+        desa = [places[0], places[-1]]
+        for i in range(10):
+            place = desa[i % 2]
+            people.append((f"{region}0101010{region_index}{i:04d}", place, "covered" if i < 2 else "uncovered",
+                           "covered" if i < 2 else "pro_jkk_jkm", len(regions) * (i - 2) + region_index + 1))
+    folder.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE p (nik VARCHAR, kelurahan_code VARCHAR, kelurahan VARCHAR, kecamatan VARCHAR, "
+                    "coverage_status VARCHAR, track VARCHAR, priority_rank BIGINT)")
+        con.executemany("INSERT INTO p VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [[nik, k.code, k.name, k.kecamatan, status, track, rank]
+                         for nik, k, status, track, rank in people])
+        con.execute(f"COPY (SELECT nik, kelurahan_code, kelurahan, kecamatan, coverage_status, track FROM p "
+                    f"ORDER BY nik) TO '{(folder / 'coverage.parquet').as_posix()}' (FORMAT parquet)")
+        con.execute(f"""COPY (SELECT nik, track, priority_rank, kelurahan_code, 2 AS desil,
+                                     NULL::VARCHAR AS previous_employer, NULL::VARCHAR AS previous_npp
+                              FROM p WHERE track = 'pro_jkk_jkm' ORDER BY nik)
+                        TO '{(folder / 'candidates.parquet').as_posix()}' (FORMAT parquet)""")
+    (folder / "config.resolved.json").write_text(json.dumps({"region": {"codes": regions}, "cost": cost}))
+    return folder
+
+
+@pytest.mark.parametrize(("regions", "who", "others"), [
+    ([KOTA], "Pemkot", ("Pemkab", "Pemda")),
+    ([KAB], "Pemkab", ("Pemkot", "Pemda")),
+    (["351901"], "Pemkab", ("Pemkot", "Pemda")),  # one kecamatan of Kabupaten Madiun
+    ([KAB, KOTA], "Pemda", ("Pemkot", "Pemkab")),
+])
+def test_who_pays_follows_the_region(tmp_path: Path, regions: list[str], who: str, others: tuple[str, ...]) -> None:
+    from pipeline.published.budget import publication_cost
+
+    folder = small_publication(tmp_path / "pub", regions, TWO_RATES)
+    html = render_report_html(folder, cost=publication_cost(folder), publication_id="p")
+    assert f"berapa biayanya bagi {who}</p>" in html
+    assert f"{who} dapat menanggung" in html
+    assert f'<th class="r">Iuran {who} per tahun</th>' in html
+    assert f"Calon Pro JKK-JKM (iuran dibayar {who})" in html and f"Iuran JKK + JKM dibayar {who} (APBD" in html
+    for other in others:
+        assert other not in html
+    assert ("<h2>Skenario anggaran per kabupaten/kota</h2>" in html) == (who == "Pemda")
+
+
+def test_the_budget_page_has_a_row_per_kabupaten_kota(tmp_path: Path) -> None:
+    from pipeline.published.budget import publication_cost
+
+    folder = small_publication(tmp_path / "pub", [KAB, KOTA], TWO_RATES)
+    html = render_report_html(folder, cost=publication_cost(folder), publication_id="p")
+    table = html.split("<h2>Skenario anggaran per kabupaten/kota</h2>", 1)[1].split("</table>", 1)[0]
+    cells = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in table.split("<tr")[2:]]
+    # Kabupaten Madiun: Rp 120.000 a year, Rp 360.007 covers 3 of its 8; Kota Madiun: Rp 201.600, 5 x covers 5
+    assert cells == [
+        ["Kabupaten Madiun (35.19)", "Jamsostek Rentan Kabupaten", "Rp 20.000", "Rp 360.007", "8", "3", "Rp 360.000",
+         "Rp 7", "5", "Rp 600.000"],
+        ["Kota Madiun (35.77)", "Pro JKK-JKM", "Rp 16.800", f"Rp {dots(5 * YEARLY)}", "8", "5",
+         f"Rp {dots(5 * YEARLY)}", "Rp 0", "3", f"Rp {dots(3 * YEARLY)}"],
+        ["Jumlah", "", "", f"Rp {dots(360_007 + 5 * YEARLY)}", "16", "8", f"Rp {dots(360_000 + 5 * YEARLY)}", "Rp 7",
+         "8", f"Rp {dots(600_000 + 3 * YEARLY)}"],
+    ]
+    assert "Pemda dapat menanggung <b>8 calon Pro JKK-JKM</b>" in html
+    assert "per orang menurut tarif masing-masing kabupaten/kota" in html
+    assert html.count("<svg") == 3  # the cost chart: one curve per kabupaten/kota
+    # the desa/kelurahan table: covered and CSR cost from each one's own kabupaten/kota (candidates alternate
+    # between its first and last desa/kelurahan, the first taking ranks 1, 3, 5 of the region)
+    areas = html.split('<table class="section fixed">', 1)[1].split("</table>", 1)[0]
+    rows = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in areas.split("<tr")[2:]]
+    assert [(r[0], r[7], r[8], r[9], r[10]) for r in rows] == [
+        ("Tambakmas", "4", "2", "2", "Rp 240.000"), ("Buduran", "4", "1", "3", "Rp 360.000"),
+        ("Oro-oro Ombo", "4", "3", "1", f"Rp {dots(YEARLY)}"), ("Taman", "4", "2", "2", f"Rp {dots(2 * YEARLY)}"),
+        ("Kabupaten Madiun dan Kota Madiun", "16", "8", "8", f"Rp {dots(600_000 + 3 * YEARLY)}")]
+    # an amount given is tried for each kabupaten/kota
+    each = render_report_html(folder, cost=publication_cost(folder), amount_rp=2 * YEARLY, publication_id="p")
+    assert f"<b>Rp {dots(2 * YEARLY)}</b> per tahun untuk masing-masing dari 2 kabupaten/kota" in each
+    assert "Pemda dapat menanggung <b>5 calon Pro JKK-JKM</b>" in each  # 3 at Rp 120.000 + 2 at Rp 201.600
+    assert render_report_html(folder, cost=publication_cost(folder), publication_id="p") == html
