@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipeline.linking.comparisons import monge_elkan_sql
+from pipeline.normalise.names import WORDS_SIMILAR
 from pipeline.warehouse import scalar
 
 __all__ = ["BlockingRule", "BLOCKING_RULES", "build_candidate_pairs"]
@@ -34,6 +36,32 @@ class BlockingRule:
 # Residents sharing a name beyond which a name-only row is not compared with them (review would be
 # all an officer could do, and the pairs would grow with the square of the city).
 NAME_ONLY_MAX_CARRIERS = 5
+
+# Two names worth comparing: a word shared, the whole close, a word of one close to a word of the
+# other (a dropped word and a typo: "FARHN" / "AGUS FARHAN SAPUTRO"), or a nickname held in the other.
+_SOME_WORD_CLOSE = ("list_max(list_transform(string_split(m.name_sorted, ' '), lambda a: list_max(list_transform("
+                    "string_split(r.name_sorted, ' '), lambda b: jaro_winkler_similarity(a, b))))) >= 0.88")
+_NAMES_RELATED = f"""(list_has_any(string_split(m.name_sorted, ' '), string_split(r.name_sorted, ' '))
+           OR jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.75
+           OR (NOT contains(m.name_sorted, ' ') AND length(m.name_sorted) >= 3
+               AND contains(r.name_sorted, m.name_sorted))
+           OR {_SOME_WORD_CLOSE})"""
+
+# For pairs already sharing a word: the names as wholes are close, or one's words are all in (or
+# each close to a word of) the other's.
+_M_WORDS, _R_WORDS = "string_split(m.name_sorted, ' ')", "string_split(r.name_sorted, ' ')"
+_NAMES_CLOSE = f"""(jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.85
+           OR list_has_all({_M_WORDS}, {_R_WORDS}) OR list_has_all({_R_WORDS}, {_M_WORDS})
+           OR {monge_elkan_sql(_M_WORDS, _R_WORDS)} >= {WORDS_SIMILAR})"""
+
+# Open memberships' name words and a birth date (stated, else the NIK's), joined to residents'
+# words: the rules for a date off by one field *and* a name written another way.
+_WORD_DATE_KEYS = """
+    WITH y AS (SELECT member_id, name_sorted, coalesce(birth_date, nik_birth_date) AS d FROM {members}
+               WHERE coalesce(birth_date, nik_birth_date) IS NOT NULL AND name_sorted <> ''),
+    mw AS (SELECT DISTINCT member_id, d, unnest(string_split(name_sorted, ' ')) AS w FROM y),
+    rw AS (SELECT DISTINCT resident_id, birth_date, unnest(string_split(name_sorted, ' ')) AS w FROM residents)
+"""
 
 _DOB_KEYS = """
     SELECT member_id, birth_date AS d FROM {members} WHERE birth_date IS NOT NULL
@@ -58,10 +86,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         f"""WITH d AS ({_DOB_KEYS})
         SELECT DISTINCT d.member_id, r.resident_id FROM d JOIN residents r ON r.birth_date = d.d
         JOIN {{members}} m ON m.member_id = d.member_id
-        WHERE list_has_any(string_split(m.name_sorted, ' '), string_split(r.name_sorted, ' '))
-           OR jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.75
-           OR (NOT contains(m.name_sorted, ' ') AND length(m.name_sorted) >= 3
-               AND contains(r.name_sorted, m.name_sorted))""",
+        WHERE {_NAMES_RELATED}""",
         scope="open",
     ),
     BlockingRule(
@@ -97,13 +122,12 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         scope="open",
     ),
     BlockingRule(
-        "name_year", "nama sama, tahun lahir sama, dan hari atau bulan lahir sama",
-        """WITH y AS (
-            SELECT member_id, name_sorted, coalesce(birth_date, nik_birth_date) AS d FROM {members}
-            WHERE coalesce(birth_date, nik_birth_date) IS NOT NULL AND name_sorted <> '')
-        SELECT DISTINCT y.member_id, r.resident_id FROM y
-        JOIN residents r ON r.name_sorted = y.name_sorted AND year(r.birth_date) = year(y.d)
-        WHERE month(r.birth_date) = month(y.d) OR day(r.birth_date) = day(y.d)""",
+        "name_year", "satu kata nama sama dan nama mirip, tahun lahir sama, dan hari atau bulan lahir sama",
+        f"""{_WORD_DATE_KEYS}
+        SELECT DISTINCT mw.member_id, rw.resident_id FROM mw
+        JOIN rw ON rw.w = mw.w AND year(rw.birth_date) = year(mw.d)
+        JOIN {{members}} m ON m.member_id = mw.member_id JOIN residents r ON r.resident_id = rw.resident_id
+        WHERE (month(rw.birth_date) = month(mw.d) OR day(rw.birth_date) = day(mw.d)) AND {_NAMES_CLOSE}""",
         scope="open",
     ),
     BlockingRule(
@@ -119,10 +143,12 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         scope="open",
     ),
     BlockingRule(
-        "name_month_day", "nama sama, hari dan bulan lahir sama",
-        """SELECT DISTINCT m.member_id, r.resident_id FROM {members} m JOIN residents r
-        ON r.name_sorted = m.name_sorted AND month(r.birth_date) = month(m.birth_date)
-        AND day(r.birth_date) = day(m.birth_date) WHERE m.name_sorted <> ''""",
+        "name_month_day", "satu kata nama sama dan nama mirip, hari dan bulan lahir sama",
+        f"""{_WORD_DATE_KEYS}
+        SELECT DISTINCT mw.member_id, rw.resident_id FROM mw
+        JOIN rw ON rw.w = mw.w AND month(rw.birth_date) = month(mw.d) AND day(rw.birth_date) = day(mw.d)
+        JOIN {{members}} m ON m.member_id = mw.member_id JOIN residents r ON r.resident_id = rw.resident_id
+        WHERE {_NAMES_CLOSE}""",
         scope="open",
     ),
 )

@@ -44,6 +44,29 @@ def test_missing_nik_is_found_by_birth_date_and_by_name_with_a_date_typo() -> No
     assert _pairs((None, "SITI AMINAH", date(1990, 3, 5)))[1] == "birth_date"  # day and month swapped
 
 
+WRITTEN_OTHERWISE = (("3577014305900001", "GENDIS HASANA NAYLA", date(1990, 5, 3)),
+                     ("3577014305900002", "DWI HERAWATI SRI", date(1990, 5, 3)),
+                     ("3577014305900003", "AGUS FARHAN SAPUTRO", date(1990, 5, 3)))
+
+
+@pytest.mark.parametrize("written, stated, owner, rule", [
+    ("FARHN", date(1990, 5, 3), 3, "birth_date"),  # a word dropped, the kept one mistyped
+    ("ENDIS HASANA NAYLA", date(1990, 6, 3), 1, "name_year"),  # a typo and the month off by one
+    ("DWI SRI", date(1991, 5, 3), 2, "name_month_day"),  # a word dropped and the year off by one
+    ("HASANA NAYLA GENDIS PUTRI", date(1990, 5, 13), 1, "name_year"),  # a word added, the day mistyped
+])
+def test_a_name_written_another_way_with_a_damaged_date_is_still_compared(written: str, stated: date, owner: int,
+                                                                          rule: str) -> None:
+    assert _pairs((None, written, stated), WRITTEN_OTHERWISE).get(owner) == rule
+
+
+def test_word_rules_do_not_pair_every_resident_sharing_a_common_word() -> None:
+    # SRI is in half the register: sharing it, the year and the month is not enough.
+    residents = [(f"35770143059{i:05d}", f"SRI {name}", date(1990, 5, 3)) for i, name in
+                 enumerate(("WAHYUNI", "LESTARI", "HANDAYANI", "MULYANI"), 1)]
+    assert _pairs((None, "SRI RAHAYU KUSUMA", date(1990, 5, 9)), residents) == {}
+
+
 def test_exact_nik_with_agreeing_name_settles_the_membership() -> None:
     neighbour = ("3577014305900011", "SUMARNI", date(1991, 1, 1))  # a serial one digit away, date corrected
     assert _pairs(("3577014305900001", "Hj. Siti Aminah", None), (OWNER, neighbour)) == {1: "nik_exact"}
