@@ -34,6 +34,11 @@ class Scores:
     # listed person counts under each family their active rows carried; a wrongly hidden person under
     # each family of the active rows wrongly linked to them. A person counts once per family.
     by_error: list[tuple[str, int, int, int, int, int, int, int]]
+    # Covered people wrongly listed whose active rows give a linker nothing to tell them apart: each
+    # row either rejected for carrying no identity, or without a NIK and with a name (and birth date,
+    # when stated) that two or more residents share. No linker can place them from these files; they
+    # bound the reachable precision.
+    listed_beyond_evidence: int = 0
 
     @property
     def list_precision(self) -> float:
@@ -72,7 +77,15 @@ class Scores:
             "uncovered_wrongly_hidden": self.uncovered_wrongly_hidden, "list_true": self.list_true,
             "pair_precision": round(self.pair_precision, 5), "pair_recall": round(self.pair_recall, 5),
             "pair_f1": round(self.pair_f1, 5), "blocking_recall": round(self.blocking_recall, 5),
+            "listed_beyond_evidence": self.listed_beyond_evidence,
+            "reachable_precision": round(self.reachable_precision, 5),
         }
+
+    @property
+    def reachable_precision(self) -> float:
+        """List precision had every wrongly listed person been placed but those beyond the evidence."""
+        right = self.list_predicted - self.covered_wrongly_listed
+        return right / (right + self.listed_beyond_evidence) if right + self.listed_beyond_evidence else 1.0
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links: str = "engine") -> Scores:
@@ -129,6 +142,21 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
         count(*) FILTER (WHERE in_scope AND NOT predicted_covered),
         count(*) FILTER (WHERE in_scope AND truly_covered AND NOT predicted_covered),
         count(*) FILTER (WHERE in_scope AND NOT truly_covered AND predicted_covered) FROM eval_people""").fetchall()[0]
+    beyond = con.execute("""
+        WITH rows AS (
+            SELECT p.resident_id,
+                coalesce(j.reason_code = 'no_identity', FALSE) OR (m.member_id IS NOT NULL
+                    AND m.nik IS NULL AND m.nik15 IS NULL AND m.nik_prefix IS NULL
+                    AND (SELECT count(*) FROM residents x WHERE x.name_sorted = m.name_sorted
+                         AND (m.birth_date IS NULL OR x.birth_date = m.birth_date)) >= 2) AS blind
+            FROM eval_people p
+            JOIN truth_members tm ON tm.resident_nik = p.nik AND tm.status = 'AKTIF'
+            LEFT JOIN source_files f ON f.file_name = tm.source_file AND f.role = 'members'
+            LEFT JOIN memberships m ON m.file_id = f.file_id AND m.source_row = tm.source_row
+            LEFT JOIN rejects j ON j.role = 'members' AND j.file_id = f.file_id AND j.source_row = tm.source_row
+            WHERE p.in_scope AND p.truly_covered AND NOT p.predicted_covered
+              AND NOT list_contains(string_split(coalesce(tm.errors, ''), ','), 'duplicate_row'))
+        SELECT count(*) FROM (SELECT resident_id FROM rows GROUP BY 1 HAVING bool_and(blind))""").fetchall()[0][0]
     by_error = con.execute("""
         WITH fam AS (
             SELECT coalesce(nullif(e, ''), 'none') AS error, *
@@ -163,7 +191,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
     return Scores(list_true=listed[0], list_predicted=listed[1], covered_wrongly_listed=listed[2],
                   uncovered_wrongly_hidden=listed[3], pair_true=pair[0], pair_predicted=pair[1],
                   pair_correct=pair[2], blocking_found=pair[3],
-                  by_error=[tuple(row) for row in by_error])
+                  by_error=[tuple(row) for row in by_error], listed_beyond_evidence=int(beyond))
 
 
 def format_report(title: str, scores: Scores, seconds: float | None = None) -> str:
@@ -184,6 +212,8 @@ def format_report(title: str, scores: Scores, seconds: float | None = None) -> s
         f"| pairwise links: precision / recall / F1 | {s['pair_precision']:.4f} / {s['pair_recall']:.4f} / "
         f"{s['pair_f1']:.4f} |",
         f"| blocking recall (true pairs ever compared) | {s['blocking_recall']:.5f} |",
+        f"| wrongly listed beyond the evidence (no NIK; name and stated birth date shared by residents) | "
+        f"{s['listed_beyond_evidence']:,}: list precision reachable {s['reachable_precision']:.4f} |",
         "", "| error family of the membership row | rows | rejected at ingest | missed links | wrong links "
         "| never compared | covered wrongly listed | uncovered wrongly hidden |",
         "|---|---|---|---|---|---|---|---|",

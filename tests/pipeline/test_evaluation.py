@@ -56,17 +56,25 @@ def scored(tmp_path: Path):
                    truth / "members.parquet")
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE TABLE source_files AS SELECT 1 AS file_id, 'm.xlsx' AS file_name, 'members' AS role")
-    con.execute("CREATE TABLE residents (resident_id INTEGER, nik VARCHAR)")
-    con.executemany("INSERT INTO residents VALUES (?, ?)", [[i, NIK[i]] for i in range(1, 8)])
+    con.execute("CREATE TABLE residents (resident_id INTEGER, nik VARCHAR, name_sorted VARCHAR, birth_date DATE)")
+    con.executemany("INSERT INTO residents VALUES (?, ?, ?, DATE '1990-01-01')",
+                    [[i, NIK[i], f"NAME {i}"] for i in range(1, 8)])
     con.execute("CREATE TABLE tracks (resident_id INTEGER, age_eligible BOOLEAN, works BOOLEAN, is_resident BOOLEAN)")
     con.executemany("INSERT INTO tracks VALUES (?, TRUE, TRUE, ?)", [[i, i != 7] for i in range(1, 8)])
     predicted = {1: "covered", 2: "uncovered", 3: "uncovered", 4: "covered", 5: "lapsed", 6: "uncovered", 7: "covered"}
     con.execute("CREATE TABLE coverage (resident_id INTEGER, coverage_status VARCHAR)")
     con.executemany("INSERT INTO coverage VALUES (?, ?)", [[i, s] for i, s in predicted.items()])
     # Rows 4 (rejected) and 8 (exact copy) never became memberships.
-    con.execute("CREATE TABLE memberships (member_id INTEGER, file_id INTEGER, source_row INTEGER, is_active BOOLEAN)")
-    con.executemany("INSERT INTO memberships VALUES (?, 1, ?, ?)",
-                    [[102, 2, True], [103, 3, True], [105, 5, True], [106, 6, True], [107, 7, False]])
+    con.execute("CREATE TABLE memberships (member_id INTEGER, file_id INTEGER, source_row INTEGER, is_active BOOLEAN, "
+                "nik VARCHAR, nik15 VARCHAR, nik_prefix VARCHAR, birth_date DATE, nik_birth_date DATE, "
+                "name_sorted VARCHAR)")
+    con.executemany("INSERT INTO memberships VALUES (?, 1, ?, ?, ?, NULL, NULL, NULL, NULL, ?)",
+                    [[102, 2, True, NIK[1], "NAME 1"], [103, 3, True, NIK[2], "NICK"],
+                     [105, 5, True, OUTSIDER, "NAME 4"], [106, 6, True, NIK[7], "NAME 7"],
+                     [107, 7, False, None, "NAME 5"]])
+    # Row 4 carried neither NIK nor birth date nor a full name: nothing any linker could place.
+    con.execute("CREATE TABLE rejects AS SELECT 'members' AS role, 1 AS file_id, 4 AS source_row, "
+                "'no_identity' AS reason_code")
     con.execute("CREATE TABLE links (member_id INTEGER, resident_id INTEGER, decision VARCHAR)")
     con.executemany("INSERT INTO links VALUES (?, ?, ?)",
                     [[102, 1, "link"], [105, 4, "link"], [106, 7, "link"], [107, 5, "link"], [103, 2, "review"]])
@@ -82,6 +90,12 @@ def test_list_scores_match_the_hand_count(scored) -> None:
     assert scored.list_precision == pytest.approx(0.5)
     assert scored.list_recall == pytest.approx(2 / 3)
     assert scored.list_f1 == pytest.approx(4 / 7)
+
+
+def test_people_listed_beyond_the_evidence_bound_the_reachable_precision(scored) -> None:
+    # R3's only row was rejected for carrying no identity; R2's nickname row had a NIK (resolvable).
+    assert scored.listed_beyond_evidence == 1
+    assert scored.reachable_precision == pytest.approx(2 / 3)  # 2 right of 4 listed, plus R2 placed
 
 
 def test_pair_and_blocking_scores_match_the_hand_count(scored) -> None:
