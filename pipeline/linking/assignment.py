@@ -42,8 +42,9 @@ def _same_person(a: _Row, b: _Row) -> bool:
     """Two membership rows, both confidently linked to one resident, are one person holding two KPJ
     (an old card and a new one, often written by different hands) unless they contradict each other:
     birth dates beyond a typo, or names that cannot be one person's even up to dropped or added
-    words, typos, initials or a nickname. (NIKs are not compared: each row's NIK was already weighed
-    against the resident, and a KK number or a typo in one row is common.)"""
+    words, typos, initials or a nickname. Only stated birth dates count: the date inside a NIK with a
+    typo is the typo's. (NIKs are not compared: each row's NIK was already weighed against the
+    resident, and a KK number or a typo in one row is common.)"""
     if a.nik is not None and a.nik == b.nik:
         return True
     if not _dates_agree(a.birth, b.birth):
@@ -54,8 +55,7 @@ def _same_person(a: _Row, b: _Row) -> bool:
 def assign(con: duckdb.DuckDBPyConnection, *, link_threshold: float, review_threshold: float) -> dict[str, int]:
     """(Re)create `pair_decisions(member_id, resident_id, decision, conflict)`; return counts per decision."""
     rows = con.sql(f"""
-        SELECT s.member_id, s.resident_id, s.probability, m.nik, m.name_sorted,
-               coalesce(m.birth_date, m.nik_birth_date)
+        SELECT s.member_id, s.resident_id, s.probability, m.nik, m.name_sorted, m.birth_date
         FROM pair_scores s JOIN memberships m USING (member_id)
         WHERE s.probability >= {float(review_threshold)!r}
         ORDER BY s.probability DESC, s.match_weight DESC, s.member_id, s.resident_id

@@ -9,11 +9,12 @@ D1, D2 = date(1980, 1, 1), date(1975, 6, 6)
 
 
 def _decide(members: list[tuple], scores: list[tuple], link: float = 0.7, review: float = 0.2) -> dict:
-    """members: (member_id, nik, name_sorted, birth_date); scores: (member_id, resident_id, probability)."""
+    """members: (member_id, nik, name_sorted, birth_date[, nik_birth_date]); scores: (member_id, resident_id,
+    probability)."""
     con = connect()
     con.execute("CREATE TABLE memberships (member_id INT, nik VARCHAR, name_sorted VARCHAR, birth_date DATE, "
                 "nik_birth_date DATE)")
-    con.executemany("INSERT INTO memberships VALUES (?, ?, ?, ?, NULL)", members)
+    con.executemany("INSERT INTO memberships VALUES (?, ?, ?, ?, ?)", [(*m, None)[:5] for m in members])
     con.execute("CREATE TABLE pair_scores (member_id INT, resident_id INT, probability DOUBLE, match_weight DOUBLE)")
     con.executemany("INSERT INTO pair_scores VALUES (?, ?, ?, ?)", [(m, r, p, p * 10) for m, r, p in scores])
     assign(con, link_threshold=link, review_threshold=review)
@@ -62,6 +63,11 @@ def test_two_kpj_of_one_person_written_by_different_hands_both_link() -> None:
         decided = _decide([(1, "A", old, date(1999, 11, 7)), (2, None, new, date(1999, 7, 11))],
                           [(1, 10, 0.99), (2, 10, 0.95)])
         assert decided == {(1, 10): ("link", False), (2, 10): ("link", False)}, (old, new)
+    # The new card states no birth date and its NIK has two date digits swapped: the NIK's date
+    # (1980-07-10) is the typo's, not a second birth date.
+    typo = _decide([(1, "3577011008700001", "SUKIMAN", date(1970, 8, 10), date(1970, 8, 10)),
+                    (2, "3577011007800001", "SUKIMAN", None, date(1980, 7, 10))], [(1, 10, 0.99), (2, 10, 0.8)])
+    assert typo == {(1, 10): ("link", False), (2, 10): ("link", False)}
     # Names that cannot be one person's: two people, the weaker pair is a conflict.
     two_people = _decide([(1, "A", "SUTRISNO", D1), (2, None, "SRI WAHYUNI", D1)], [(1, 10, 0.99), (2, 10, 0.95)])
     assert two_people == {(1, 10): ("link", False), (2, 10): ("review", True)}
