@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DAGSTER_ENV := DAGSTER_HOME=$(CURDIR) UCJ_DAGSTER_STORAGE=$(CURDIR)/data/dagster UCJ_DAGSTER_LOGS=$(CURDIR)/data/dagster/logs
 
-.PHONY: demo test test-fast eval bench ui check clean browser
+.PHONY: demo test test-fast eval bench scaling ui check clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/run.py
 
+# Our engine at scales 0.25, 1, 5 and 10 of Kota Madiun (issue 13): rows, candidate pairs, seconds per stage,
+# peak memory, list precision/recall; the table goes into bench/results.md. Scale 10 takes a while.
+scaling: $(STAMP)
+	$(BIN)/python bench/scaling.py --out bench/results.md
+
 # The Dagster UI on this project's instance, loopback only: http://127.0.0.1:3000
 ui: $(STAMP)
 	$(DAGSTER_ENV) $(BIN)/dg dev --host 127.0.0.1 --port 3000
@@ -50,4 +55,4 @@ check: $(STAMP)
 	$(DAGSTER_ENV) $(BIN)/dg check defs
 
 clean:
-	rm -rf data/warehouse/*.duckdb* data/published/2* data/published/latest data/demo/* data/dagster/*
+	rm -rf data/warehouse/*.duckdb* data/warehouse/spill data/published/2* data/published/latest data/demo/* data/dagster/*

@@ -16,6 +16,10 @@ pipeline_job = dg.define_asset_job(PIPELINE_JOB, selection=dg.AssetSelection.all
                                    executor_def=dg.in_process_executor,
                                    description="Ingest, link, decide and publish, end to end.")
 
+# One settings resource, configured at launch (`ucj run`'s run config, the launchpad), and the same one
+# inside the warehouse, whose connections get its config file's [warehouse] section.
+settings = PipelineSettings.configure_at_launch()
+
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
@@ -23,7 +27,8 @@ defs = dg.Definitions(
     schedules=[automation.nightly_schedule],
     sensors=[automation.inbox_sensor],
     resources={
-        "warehouse": WarehouseResource(database=str(project_root() / "data" / "warehouse" / "ucj.duckdb")),
-        "settings": PipelineSettings(),
+        "warehouse": WarehouseResource(database=str(project_root() / "data" / "warehouse" / "ucj.duckdb"),
+                                       settings=settings),
+        "settings": settings,
     },
 )

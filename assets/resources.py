@@ -2,7 +2,6 @@
 folder, config file)."""
 
 import contextlib
-import os
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -14,8 +13,9 @@ from dagster_duckdb import DuckDBResource
 from filelock import FileLock, Timeout
 from pydantic import PrivateAttr
 
-from pipeline.config import Config, load_config
+from pipeline.config import Config, WarehouseConfig, load_config, project_root
 from pipeline.ingest.inbox import scan_inbox
+from pipeline.warehouse import configure
 
 __all__ = ["PipelineSettings", "WarehouseResource", "project_root", "JAKARTA",
            "REFERENCE_DATE_TAG", "TRANSIENT_ERRORS", "LOCK_WAITING", "LOCK_TAKEN", "LOCK_RELEASED"]
@@ -24,67 +24,12 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 REFERENCE_DATE_TAG = "ucj/reference_date"
 
 
-def project_root() -> Path:
-    """Where dagster.yaml and data/ live: $UCJ_HOME, else the checkout this package is in."""
-    return Path(os.environ.get("UCJ_HOME") or Path(__file__).resolve().parents[1])
-
-
 # I/O failures worth a second try (disk, file system, DuckDB I/O). Bad data fails at once: running it
 # again would fail the same way.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (duckdb.IOException, TimeoutError, BlockingIOError,
                                                      InterruptedError)
 LOCK_WAITING, LOCK_TAKEN, LOCK_RELEASED = ("another run holds the warehouse; waiting for it to finish",
                                            "warehouse lock taken", "warehouse lock released")
-
-
-class WarehouseResource(DuckDBResource):
-    """The DuckDB warehouse, held by one run at a time: a run takes an inter-process lock when it
-    starts and keeps it to the end, so concurrent runs (a nightly run and a `ucj run`) queue instead
-    of failing on DuckDB's file lock or interleaving their tables. The lock dies with its process.
-
-    Every step that uses the warehouse is retried here, not in each asset: a transient I/O failure
-    inside `get_connection()` asks Dagster to run the step again after `retry_base_seconds` x 2^n
-    (5 s, 10 s, 20 s), at most `max_retries` times."""
-
-    lock_timeout_seconds: float = 6 * 3600
-    max_retries: int = 3
-    retry_base_seconds: float = 5.0
-    _lock: FileLock | None = PrivateAttr(default=None)
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(f"{self.database}.lock")
-        try:
-            lock.acquire(timeout=1)
-        except Timeout:
-            context.log.info(LOCK_WAITING)
-            lock.acquire(timeout=self.lock_timeout_seconds)
-        context.log.info(LOCK_TAKEN)  # with the release below: when this run held the warehouse
-        self._lock = lock
-
-    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
-            context.log.info(LOCK_RELEASED)
-
-    @contextlib.contextmanager
-    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        try:
-            with super().get_connection() as con:
-                yield con
-        except TRANSIENT_ERRORS as exc:
-            attempt = _current_step().retry_number
-            raise dg.RetryRequested(max_retries=self.max_retries,
-                                    seconds_to_wait=self.retry_base_seconds * 2 ** attempt) from exc
-
-
-def _current_step() -> dg.AssetExecutionContext | dg.AssetCheckExecutionContext:
-    """The asset or asset check whose body is using the warehouse."""
-    try:
-        return dg.AssetExecutionContext.get()
-    except dg.DagsterInvariantViolationError:
-        return dg.AssetCheckExecutionContext.get()
 
 
 class PipelineSettings(dg.ConfigurableResource):
@@ -124,3 +69,64 @@ class PipelineSettings(dg.ConfigurableResource):
         if tagged:
             return date.fromisoformat(tagged)
         return datetime.now(JAKARTA).date()
+
+
+class WarehouseResource(DuckDBResource):
+    """The DuckDB warehouse, held by one run at a time: a run takes an inter-process lock when it
+    starts and keeps it to the end, so concurrent runs (a nightly run and a `ucj run`) queue instead
+    of failing on DuckDB's file lock or interleaving their tables. The lock dies with its process.
+
+    Every step that uses the warehouse is retried here, not in each asset: a transient I/O failure
+    inside `get_connection()` asks Dagster to run the step again after `retry_base_seconds` x 2^n
+    (5 s, 10 s, 20 s), at most `max_retries` times.
+
+    Every connection gets the `[warehouse]` settings of the run's config (`settings`), as
+    `pipeline.warehouse.connect` gives them outside Dagster."""
+
+    lock_timeout_seconds: float = 6 * 3600
+    max_retries: int = 3
+    retry_base_seconds: float = 5.0
+    settings: dg.ResourceDependency[PipelineSettings]
+    """The run's settings (the definitions' `settings` resource), whose config file's `[warehouse]` section
+    (memory limit, spill folder, threads) every connection gets; left out (None), that section's defaults."""
+    _lock: FileLock | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(f"{self.database}.lock")
+        try:
+            lock.acquire(timeout=1)
+        except Timeout:
+            context.log.info(LOCK_WAITING)
+            lock.acquire(timeout=self.lock_timeout_seconds)
+        context.log.info(LOCK_TAKEN)  # with the release below: when this run held the warehouse
+        self._lock = lock
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+            context.log.info(LOCK_RELEASED)
+
+    def duckdb_settings(self) -> WarehouseConfig:
+        """The `[warehouse]` settings the connections get."""
+        return self.settings.config().warehouse if self.settings is not None else WarehouseConfig()
+
+    @contextlib.contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        try:
+            options = self.duckdb_settings().options(project_root())
+            with super().get_connection() as con:
+                yield configure(con, **options)
+        except TRANSIENT_ERRORS as exc:
+            attempt = _current_step().retry_number
+            raise dg.RetryRequested(max_retries=self.max_retries,
+                                    seconds_to_wait=self.retry_base_seconds * 2 ** attempt) from exc
+
+
+def _current_step() -> dg.AssetExecutionContext | dg.AssetCheckExecutionContext:
+    """The asset or asset check whose body is using the warehouse."""
+    try:
+        return dg.AssetExecutionContext.get()
+    except dg.DagsterInvariantViolationError:
+        return dg.AssetCheckExecutionContext.get()

@@ -98,16 +98,31 @@ def _scores(scores) -> dict:
             "blocking_found": scores.blocking_found, "by_error": [list(row) for row in scores.by_error]}
 
 
-def _worker_ours(args: argparse.Namespace) -> dict:
-    from pipeline.config import Config
-    from pipeline.evaluation import evaluate
-    from pipeline.runner import run_engine
+def _config(args: argparse.Namespace):
+    """The engine's settings: --config's file, else the defaults."""
+    from pipeline.config import load_config
+
+    return load_config(Path(args.config) if getattr(args, "config", None) else None)
+
+
+def _connect(config):
+    """A fresh in-memory DuckDB with the settings production uses (its `[warehouse]` memory limit, spill
+    folder and threads included)."""
+    from pipeline.config import project_root
     from pipeline.warehouse import connect
 
+    return connect(**config.warehouse.options(project_root()))
+
+
+def _worker_ours(args: argparse.Namespace) -> dict:
+    from pipeline.evaluation import evaluate
+    from pipeline.runner import run_engine
+
     register, members = _files(Path(args.data))
-    con = connect()  # in memory, with the settings production uses
+    config = _config(args)
+    con = _connect(config)
     clock = time.perf_counter()
-    run = run_engine(con, register=register, members=members, config=Config(), reference_date=REFERENCE_DATE,
+    run = run_engine(con, register=register, members=members, config=config, reference_date=REFERENCE_DATE,
                      progress=_say if args.verbose else None)
     wall = time.perf_counter() - clock
     peak = _peak_mb_self()
@@ -137,11 +152,9 @@ def _ingest_clean(con, data: Path, config, verbose: bool) -> dict[str, float]:
 
 def _worker_splink(args: argparse.Namespace) -> dict:
     from bench import splink_peer
-    from pipeline.config import Config
-    from pipeline.warehouse import connect
 
-    config = Config()
-    con = connect()  # in memory, with the settings production uses
+    config = _config(args)
+    con = _connect(config)
     clock = time.perf_counter()
     seconds = _ingest_clean(con, Path(args.data), config, args.verbose)
     link_clock = time.perf_counter()
@@ -163,11 +176,9 @@ def _worker_splink(args: argparse.Namespace) -> dict:
 
 def _worker_tune(args: argparse.Namespace) -> dict:
     from bench import splink_peer
-    from pipeline.config import Config
-    from pipeline.warehouse import connect
 
-    config = Config()
-    con = connect()  # in memory, with the settings production uses
+    config = _config(args)
+    con = _connect(config)
     _ingest_clean(con, Path(args.data), config, args.verbose)
     keep: list = []
     splink_peer.run_splink(con, threshold=min(splink_peer.TUNING_GRID), u_max_pairs=args.u_max_pairs,
@@ -201,6 +212,8 @@ def _spawn(worker: str, args: argparse.Namespace, data: Path, *, python: str | N
         command += ["--threshold", str(args.threshold)]
     if args.verbose:
         command.append("--verbose")
+    if getattr(args, "config", None):
+        command += ["--config", str(Path(args.config).resolve())]
     command += extra or []
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     load_before = os.getloadavg()[0]
@@ -383,6 +396,8 @@ def main(argv: list[str] | None = None) -> None:
                         "[default: splink_peer.THRESHOLD]")
     parser.add_argument("--u-max-pairs", type=float, default=None, help="Splink's u random-sampling pairs "
                         "[default: splink_peer.U_MAX_PAIRS]")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="TOML settings for both engines' runs, e.g. a [warehouse] memory limit [default: none]")
     parser.add_argument("--out", type=Path, default=None, help=f"Markdown output [default: {RESULTS}]")
     parser.add_argument("--append", action="store_true", help="append to the output instead of overwriting it")
     parser.add_argument("--work", type=Path, default=None, help="folder for generated data [default: a temp folder]")
@@ -499,8 +514,12 @@ def main(argv: list[str] | None = None) -> None:
     ]) + "\n"
     print(text)
     if out is not None:
+        from bench.scaling import section_of, with_section
+
+        # overwriting keeps the scaling table bench/scaling.py wrote there (make scaling)
+        kept = "" if args.append or not Path(out).exists() else section_of(Path(out).read_text(encoding="utf-8"))
         with open(out, "a" if args.append else "w", encoding="utf-8") as handle:
-            handle.write(("\n" if args.append else "") + text)
+            handle.write(("\n" if args.append else "") + (with_section(text, kept) if kept else text))
         _say(f"written to {out}")
 
 

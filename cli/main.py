@@ -228,7 +228,7 @@ def evaluate_command(scale: float, seed: int, profiles: str, warehouse: Path | N
     import tempfile
     import time
 
-    from pipeline.config import load_config
+    from pipeline.config import load_config, project_root
     from pipeline.evaluation import evaluate, format_label_report, format_report, label_scores
     from pipeline.published.person import resolve_publication
     from pipeline.runner import run_engine
@@ -239,19 +239,21 @@ def evaluate_command(scale: float, seed: int, profiles: str, warehouse: Path | N
         folder = resolve_publication(publication)
         click.echo(format_label_report(f"officers' labels in publication {folder.name}", label_scores(folder)))
         return
+    settings = load_config(config)
+    machine = settings.warehouse.options(project_root())  # memory limit, spill folder, threads
     if warehouse is not None:
         if truth is None:
             raise click.UsageError("--warehouse needs --truth")
-        with connect(warehouse) as con:
+        with connect(warehouse, **machine) as con:
             click.echo(format_report(f"run in {warehouse}", evaluate(con, truth)))
         return
     reference = date.fromisoformat(DEMO_REFERENCE_DATE)
     for profile in [p.strip() for p in profiles.split(",") if p.strip()]:
         with tempfile.TemporaryDirectory(prefix=f"ucj-eval-{profile}-") as folder:
             files = generate_city(Path(folder), scale=scale, seed=seed, profile=profile, reference_date=reference)
-            with connect() as con:
+            with connect(**machine) as con:
                 started = time.perf_counter()
-                run_engine(con, register=[files.register], members=list(files.members), config=load_config(config),
+                run_engine(con, register=[files.register], members=list(files.members), config=settings,
                            reference_date=reference, progress=_say)
                 seconds = time.perf_counter() - started
                 scores = evaluate(con, files.truth_residents.parent)

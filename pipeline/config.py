@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import re
 import tomllib
 from dataclasses import field
 from datetime import date
@@ -38,8 +40,10 @@ __all__ = [
     "ChecksConfig",
     "RegionConfig",
     "RegionCost",
+    "WarehouseConfig",
     "load_config",
     "config_from_dict",
+    "project_root",
 ]
 
 # Strict types (no "0.9" for a number, no true for a count), unknown keys rejected.
@@ -300,6 +304,77 @@ class RegionConfig:
             raise ValueError(str(exc).removesuffix(f". {ConfigError.hint}.")) from exc
 
 
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*", re.IGNORECASE)
+_SHARE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*%\s*")
+
+
+@dataclass
+class WarehouseConfig:
+    """How much of the machine DuckDB may use (resources, not rules): above `memory_limit` it writes
+    intermediate data (sorts, joins, aggregates) and evicted tables to `temp_directory`."""
+
+    memory_limit: str = "60%"
+    """Memory DuckDB may use: a share of the machine's RAM ("60%") or a size ("16GB", "512MiB"; KB, MB, GB,
+    TB count in 1000s, KiB, MiB, GiB, TiB in 1024s). Default 60%: on a 24 GB machine about 14 GB, leaving the
+    rest to the Python side (RapidFuzz scoring batches, workbooks, the report) and the file cache (DuckDB's
+    own default is 80%)."""
+    temp_directory: str = "data/warehouse/spill"
+    """Folder DuckDB spills to when a query needs more than `memory_limit`; relative to the project folder
+    ($UCJ_HOME, else the checkout). DuckDB names its files by process, so runs and evaluations may share
+    the folder, and removes them when the connection closes (a killed process leaves its own: `make clean`)."""
+    max_temp_directory_size: str = ""
+    """Largest total size of the spill files ("200GB"); empty = DuckDB's default, 90% of the disk space
+    free when the warehouse opens. A query needing more fails instead of filling the disk."""
+    threads: int = 0
+    """Threads DuckDB runs a query on; 0 = one per core of the machine."""
+
+    @field_validator("memory_limit", mode="after")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        share = _SHARE.fullmatch(value)
+        if share and 0 < float(share.group(1)) <= 100:
+            return value.strip()
+        if not share and _size(value):
+            return value.strip()
+        raise ValueError(f"warehouse.memory_limit must be a share of RAM (up to 100%) or a size such as '16GB', "
+                         f"got {value!r}")
+
+    @field_validator("max_temp_directory_size", mode="after")
+    @classmethod
+    def _spill_size(cls, value: str) -> str:
+        if value.strip() and not _size(value):
+            raise ValueError(f"warehouse.max_temp_directory_size must be a size such as '200GB' or empty, "
+                             f"got {value!r}")
+        return value.strip()
+
+    def __post_init__(self) -> None:
+        if not self.temp_directory.strip():
+            raise ConfigError("warehouse.temp_directory must name a folder")
+        if self.threads < 0:
+            raise ConfigError("warehouse.threads must be 0 (every core) or a number of threads")
+
+    def temp_path(self, root: Path) -> Path:
+        """`temp_directory` as an absolute folder, a relative one taken from `root` (the project folder)."""
+        path = Path(self.temp_directory).expanduser()
+        return path if path.is_absolute() else Path(root) / path
+
+    def options(self, root: Path) -> dict[str, Any]:
+        """Keyword arguments of `pipeline.warehouse.connect` for these settings."""
+        return {"memory_limit": self.memory_limit, "temp_directory": self.temp_path(root),
+                "max_temp_directory_size": self.max_temp_directory_size or None, "threads": self.threads or None}
+
+
+def _size(value: str) -> bool:
+    """A positive size DuckDB reads ("16GB", "512MiB")."""
+    match = _SIZE.fullmatch(value)
+    return bool(match) and float(match.group(1)) > 0
+
+
+def project_root() -> Path:
+    """The folder relative settings are taken from (data/ lives there): $UCJ_HOME, else the checkout."""
+    return Path(os.environ.get("UCJ_HOME") or Path(__file__).resolve().parents[1])
+
+
 @dataclass
 class Config:
     region: RegionConfig = field(default_factory=RegionConfig)
@@ -310,6 +385,7 @@ class Config:
     cost: CostConfig = field(default_factory=CostConfig)
     publication: PublicationConfig = field(default_factory=PublicationConfig)
     checks: ChecksConfig = field(default_factory=ChecksConfig)
+    warehouse: WarehouseConfig = field(default_factory=WarehouseConfig)
 
     def resolved(self, run_date: date) -> Config:
         """The config with every 'empty = derived' value filled in for one run."""

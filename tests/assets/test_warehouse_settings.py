@@ -1,0 +1,62 @@
+"""The warehouse resource of the real definitions gives every connection the `[warehouse]` settings of the
+run's config file, launched the way `ucj run` launches (run config for `settings` and `warehouse`)."""
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.definitions import defs
+from assets.resources import PipelineSettings, WarehouseResource, project_root
+
+pytestmark = pytest.mark.usefixtures("dagster_home")
+
+SETTINGS = ("memory_limit", "temp_directory", "max_temp_directory_size", "threads", "preserve_insertion_order")
+
+
+def _probe() -> tuple[dg.AssetsDefinition, list[dict[str, object]]]:
+    """An asset reading back DuckDB's settings on the warehouse resource's connection."""
+    seen: list[dict[str, object]] = []
+
+    @dg.asset
+    def warehouse_settings_probe(warehouse: WarehouseResource) -> None:
+        with warehouse.get_connection() as con:
+            seen.append({name: con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]
+                         for name in SETTINGS})
+
+    return warehouse_settings_probe, seen
+
+
+def test_the_run_config_file_reaches_every_warehouse_connection(tmp_path: Path) -> None:
+    config = tmp_path / "machine.toml"
+    spill = tmp_path / "spill"
+    config.write_text(f'[warehouse]\nmemory_limit = "1536MiB"\ntemp_directory = "{spill.as_posix()}"\n'
+                      'max_temp_directory_size = "3GiB"\nthreads = 1\n', encoding="utf-8")
+    probe, seen = _probe()
+    # the project's own resources (the settings resource nested in the warehouse), beside a probe asset
+    probing = dg.Definitions.merge(defs, dg.Definitions(assets=[probe], jobs=[
+        dg.define_asset_job("probe_warehouse_settings", selection=[probe.key])]))
+    run_config = {"resources": {"settings": {"config": {"config_file": str(config)}},  # as assets/launch.py
+                                "warehouse": {"config": {"database": str(tmp_path / "wh.duckdb")}}}}
+    result = probing.resolve_job_def("probe_warehouse_settings").execute_in_process(run_config=run_config)
+    assert result.success
+    assert seen == [{"memory_limit": "1.5 GiB", "temp_directory": str(spill), "max_temp_directory_size": "3.0 GiB",
+                     "threads": 1, "preserve_insertion_order": True}]
+    assert spill.is_dir()
+
+
+def test_a_warehouse_given_settings_in_code_uses_them_and_without_them_the_defaults(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UCJ_HOME", str(tmp_path))  # relative folders are the project's: here, tmp_path
+    config = tmp_path / "machine.toml"
+    config.write_text('[warehouse]\nmemory_limit = "1GiB"\ntemp_directory = "elsewhere"\n', encoding="utf-8")
+    settings = PipelineSettings(config_file=str(config))
+    probe, seen = _probe()
+    for warehouse in (WarehouseResource(database=str(tmp_path / "a.duckdb"), settings=settings),
+                      WarehouseResource(database=str(tmp_path / "b.duckdb"))):
+        assert dg.materialize([probe], resources={"warehouse": warehouse, "settings": settings}).success
+    given, default = seen
+    assert project_root() == tmp_path
+    assert (given["memory_limit"], given["temp_directory"]) == ("1.0 GiB", str(tmp_path / "elsewhere"))
+    assert default["temp_directory"] == str(tmp_path / "data" / "warehouse" / "spill")
+    assert default["memory_limit"] != given["memory_limit"]
