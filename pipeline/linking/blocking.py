@@ -7,9 +7,16 @@ one, so `blocking_stats` tells how many new comparisons each rule adds.
 Exact NIK first, then the fuzzy rules: a membership whose NIK equals a resident's and whose name
 agrees with that resident's is *settled*, and the NIK-typo and name rules skip it (scope "open").
 An exact NIK whose name disagrees (a typo that landed on a neighbour's NIK) is not settled, so its
-true owner can still be found. Every rule keeps the pairs per membership roughly constant as the
-city grows, except `birth_date_training`, which pairs an evenly spread sample of memberships with
-everyone born the same day: the model learns from those pairs what non-matches look like.
+true owner can still be found.
+
+The rules are equi-joins on keys that hold few residents however large the register: a birth date
+with a name key (a word, or its first or last three letters), an uncommon word (or the whole name)
+with two of the three date fields, a NIK or its one-typo variants. The date rules look within the
+regency of a whole, valid NIK (its first four digits, kept from the first registration, so people
+who moved are still found); rows without one meet every regency. A province is then blocked
+regency by regency instead of pairing everyone born the same day. `birth_date_training` pairs an
+evenly spread sample of memberships with everyone born the same day: the model learns from those
+pairs what non-matches look like (the sample shrinks as more residents share a birth date).
 """
 
 from __future__ import annotations
@@ -33,6 +40,9 @@ class BlockingRule:
     scope: str = "all"  # "all" memberships, the "open" ones only, or a "sample" of all (for training)
 
 
+# About how many pairs the training rule may add (see `build_candidate_pairs`).
+TRAINING_PAIRS_MAX = 2_000_000
+
 # Residents sharing a name beyond which a name-only row is not compared with them (review would be
 # all an officer could do, and the pairs would grow with the square of the city).
 NAME_ONLY_MAX_CARRIERS = 5
@@ -47,27 +57,57 @@ _NAMES_RELATED = f"""(list_has_any(string_split(m.name_sorted, ' '), string_spli
                AND contains(r.name_sorted, m.name_sorted))
            OR {_SOME_WORD_CLOSE})"""
 
-# For pairs already sharing a word: the names as wholes are close, or one's words are all in (or
-# each close to a word of) the other's.
+# For pairs already sharing a word: the names as wholes are close (a typo), or the shorter, of two
+# words or more, has all its words in (or each close to a word of) the longer. A lone shared word
+# ("SUTRISNO" in AGUS SUTRISNO) with a damaged date is too weak to be worth a comparison.
 _M_WORDS, _R_WORDS = "string_split(m.name_sorted, ' ')", "string_split(r.name_sorted, ' ')"
-_NAMES_CLOSE = f"""(jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.85
-           OR list_has_all({_M_WORDS}, {_R_WORDS}) OR list_has_all({_R_WORDS}, {_M_WORDS})
-           OR {monge_elkan_sql(_M_WORDS, _R_WORDS)} >= {WORDS_SIMILAR})"""
+_NAMES_CLOSE = f"""(jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.9
+           OR (least(len({_M_WORDS}), len({_R_WORDS})) >= 2
+               AND (list_has_all({_M_WORDS}, {_R_WORDS}) OR list_has_all({_R_WORDS}, {_M_WORDS})
+                    OR {monge_elkan_sql(_M_WORDS, _R_WORDS)} >= {WORDS_SIMILAR})))"""
 
-# Open memberships' name words and a birth date (stated, else the NIK's), joined to residents'
-# words: the rules for a date off by one field *and* a name written another way.
-_WORD_DATE_KEYS = """
-    WITH y AS (SELECT member_id, name_sorted, coalesce(birth_date, nik_birth_date) AS d FROM {members}
-               WHERE coalesce(birth_date, nik_birth_date) IS NOT NULL AND name_sorted <> ''),
-    mw AS (SELECT DISTINCT member_id, d, unnest(string_split(name_sorted, ' ')) AS w FROM y),
-    rw AS (SELECT DISTINCT resident_id, birth_date, unnest(string_split(name_sorted, ' ')) AS w FROM residents)
-"""
+# Blocking keys of a name: each word, and its first and last three letters (a typo further in,
+# or a nickname that keeps the last syllables: "WOYO" / SISWOYO). Joined together with a birth
+# date, a key holds about the same few residents however large the city.
+NAME_KEYS_SQL = ("list_distinct(flatten(list_transform(string_split({col}, ' '), "
+                 "lambda w: [w, '<' || left(w, 3), '>' || right(w, 3)])))")
+
+# Words more residents carry than this share (and than COMMON_WORD_MIN) are no key on their own
+# in the rules below (SRI, MUHAMAD, NUR): joined on them the pairs would grow with the square of
+# the city. A name of only such words is keyed by itself, whole.
+COMMON_WORD_SHARE = 0.01
+COMMON_WORD_MIN = 50
+
+# The regency of an export row's NIK when the NIK is whole and well formed: the date rules look for
+# its owner among residents whose NIK was issued in the same regency (a NIK keeps the regency of
+# first registration, so people who moved are still found). A typo in the regency digits is the
+# NIK-typo rules' to find. Rows without such a NIK meet residents of every regency.
+_MEMBER_REGION = "CASE WHEN m.nik_status = 'valid' THEN left(m.nik, 4) END"
+
+
+def _regional(keys: str, residents: str, on: str) -> str:
+    """Pairs of `keys` (member_id, region, ...) and `residents` (resident_id, region, ...) joined
+    `on`, within the row's regency when it has one: two equi-joins, so a province is blocked per
+    regency instead of filtered after the join."""
+    return f"""SELECT k.member_id, x.resident_id FROM {keys} k JOIN {residents} x ON {on} AND x.region = k.region
+        UNION ALL SELECT k.member_id, x.resident_id FROM {keys} k JOIN {residents} x ON {on} WHERE k.region IS NULL"""
+
 
 _DOB_KEYS = """
     SELECT member_id, birth_date AS d FROM {members} WHERE birth_date IS NOT NULL
     UNION SELECT member_id, nik_birth_date FROM {members} WHERE nik_birth_date IS NOT NULL
     UNION SELECT member_id, make_date(year(birth_date), day(birth_date), month(birth_date))
           FROM {members} WHERE birth_date IS NOT NULL AND day(birth_date) <= 12
+"""
+
+# Open memberships' uncommon words (or whole name) and a birth date (stated, else the NIK's), for
+# the rules that take a date off by one field *and* a name written another way.
+_WORD_DATE_KEYS = f"""
+    WITH y AS (SELECT member_id, name_sorted, coalesce(birth_date, nik_birth_date) AS d, {_MEMBER_REGION} AS region
+               FROM {{members}} m WHERE coalesce(birth_date, nik_birth_date) IS NOT NULL AND name_sorted <> ''),
+    mw AS (SELECT DISTINCT y.member_id, y.d, t.w, y.region FROM y, unnest(string_split(y.name_sorted, ' ')) AS t(w)
+           JOIN block_word_commonness s ON s.w = t.w WHERE s.uncommon
+           UNION SELECT member_id, d, '=' || name_sorted, region FROM y)
 """
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
@@ -83,9 +123,13 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "birth_date", "tanggal lahir sama (termasuk tanggal dari NIK, atau hari dan bulan tertukar) dan nama mirip",
         # Everyone born that day would grow with the square of the city: an open membership only
         # meets those whose name shares a word with its own, is close to it, or holds it (a nickname).
-        f"""WITH d AS ({_DOB_KEYS})
-        SELECT DISTINCT d.member_id, r.resident_id FROM d JOIN residents r ON r.birth_date = d.d
-        JOIN {{members}} m ON m.member_id = d.member_id
+        f"""WITH d AS ({_DOB_KEYS}),
+        mk AS (SELECT DISTINCT d.member_id, d.d, t.k, {_MEMBER_REGION} AS region
+               FROM d JOIN {{members}} m ON m.member_id = d.member_id,
+               unnest({NAME_KEYS_SQL.format(col="m.name_sorted")}) AS t(k)),
+        hits AS ({_regional("mk", "block_resident_keys", "x.birth_date = k.d AND x.k = k.k")})
+        SELECT DISTINCT h.member_id, h.resident_id FROM hits h
+        JOIN {{members}} m ON m.member_id = h.member_id JOIN residents r ON r.resident_id = h.resident_id
         WHERE {_NAMES_RELATED}""",
         scope="open",
     ),
@@ -124,10 +168,11 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "name_year", "satu kata nama sama dan nama mirip, tahun lahir sama, dan hari atau bulan lahir sama",
         f"""{_WORD_DATE_KEYS}
-        SELECT DISTINCT mw.member_id, rw.resident_id FROM mw
-        JOIN rw ON rw.w = mw.w AND year(rw.birth_date) = year(mw.d)
-        JOIN {{members}} m ON m.member_id = mw.member_id JOIN residents r ON r.resident_id = rw.resident_id
-        WHERE (month(rw.birth_date) = month(mw.d) OR day(rw.birth_date) = day(mw.d)) AND {_NAMES_CLOSE}""",
+        , hits AS ({_regional("mw", "block_resident_words", "x.w = k.w AND year(x.birth_date) = year(k.d) "
+                              "AND (month(x.birth_date) = month(k.d) OR day(x.birth_date) = day(k.d))")})
+        SELECT DISTINCT h.member_id, h.resident_id FROM hits h
+        JOIN {{members}} m ON m.member_id = h.member_id JOIN residents r ON r.resident_id = h.resident_id
+        WHERE {_NAMES_CLOSE}""",
         scope="open",
     ),
     BlockingRule(
@@ -145,13 +190,32 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "name_month_day", "satu kata nama sama dan nama mirip, hari dan bulan lahir sama",
         f"""{_WORD_DATE_KEYS}
-        SELECT DISTINCT mw.member_id, rw.resident_id FROM mw
-        JOIN rw ON rw.w = mw.w AND month(rw.birth_date) = month(mw.d) AND day(rw.birth_date) = day(mw.d)
-        JOIN {{members}} m ON m.member_id = mw.member_id JOIN residents r ON r.resident_id = rw.resident_id
+        , hits AS ({_regional("mw", "block_resident_words",
+                              "x.w = k.w AND month(x.birth_date) = month(k.d) AND day(x.birth_date) = day(k.d)")})
+        SELECT DISTINCT h.member_id, h.resident_id FROM hits h
+        JOIN {{members}} m ON m.member_id = h.member_id JOIN residents r ON r.resident_id = h.resident_id
         WHERE {_NAMES_CLOSE}""",
         scope="open",
     ),
 )
+
+
+def _build_name_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """The residents' side of the keyed rules, computed once: name keys with the birth date, word
+    commonness, and each resident's uncommon words plus the whole name."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE block_resident_keys AS
+        SELECT DISTINCT resident_id, birth_date, t.k, left(nik, 4) AS region FROM residents,
+        unnest({NAME_KEYS_SQL.format(col="name_sorted")}) AS t(k) WHERE birth_date IS NOT NULL""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE block_word_commonness AS
+        SELECT w, count(DISTINCT resident_id) <= greatest({COMMON_WORD_MIN},
+                   {COMMON_WORD_SHARE} * (SELECT count(*) FROM residents)) AS uncommon
+        FROM (SELECT resident_id, unnest(string_split(name_sorted, ' ')) AS w FROM residents) GROUP BY w""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE block_resident_words AS
+        SELECT DISTINCT r.resident_id, r.birth_date, t.w, left(r.nik, 4) AS region
+        FROM residents r, unnest(string_split(r.name_sorted, ' ')) AS t(w)
+        JOIN block_word_commonness s ON s.w = t.w WHERE s.uncommon AND r.birth_date IS NOT NULL
+        UNION SELECT resident_id, birth_date, '=' || name_sorted, left(nik, 4) FROM residents
+        WHERE birth_date IS NOT NULL AND name_sorted <> ''""")
 
 
 def build_candidate_pairs(con: duckdb.DuckDBPyConnection, rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
@@ -161,12 +225,17 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection, rules: tuple[BlockingR
     `training_sample` is about how many memberships the "sample" scope takes.
     Returns (rule, new pairs) in rule order.
     """
+    _build_name_keys(con)
     con.execute("""CREATE OR REPLACE TEMP TABLE open_members AS
         SELECT m.* FROM memberships m WHERE NOT EXISTS (
             SELECT 1 FROM residents r WHERE r.nik = m.nik
             AND (r.name_sorted = m.name_sorted OR jaro_winkler_similarity(r.name_sorted, m.name_sorted) >= 0.9))""")
     all_members = scalar(con, "SELECT count(*) FROM memberships")
     open_count = scalar(con, "SELECT count(*) FROM open_members")
+    # Each sampled membership meets everyone born on its dates (about three): in a province that is
+    # hundreds of residents, so the sample shrinks to keep the training pairs about TRAINING_PAIRS_MAX.
+    born_per_day = scalar(con, "SELECT count(*) / greatest(count(DISTINCT birth_date), 1) FROM residents") or 1.0
+    training_sample = min(training_sample, max(100, int(TRAINING_PAIRS_MAX / (3 * born_per_day))))
     step = max(1, -(-all_members // max(training_sample, 1)))  # every step-th membership
     con.execute(f"CREATE OR REPLACE TEMP TABLE training_members AS SELECT * FROM memberships "
                 f"WHERE member_id % {step} = 0")

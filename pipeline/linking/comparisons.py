@@ -168,8 +168,8 @@ BIRTH_DATE = Comparison(
         # The stated dates disagree (or one is missing) but the date inside one NIK matches. Not
         # when the NIKs are equal: then the NIK comparison already counted those digits.
         Level("nik_date", "sama dengan tanggal yang tertulis di NIK",
-              "m.nik IS DISTINCT FROM r.nik AND ((m.nik_birth_date = r.birth_date AND m.nik IS DISTINCT FROM r.no_kk) "
-              "OR m.birth_date = r.nik_birth_date)"),
+              "m.nik IS DISTINCT FROM r.nik AND ((m.nik_birth_date = r.birth_date "
+              "AND NOT coalesce(m.nik = r.no_kk, FALSE)) OR m.birth_date = r.nik_birth_date)"),
         Level("swapped", "hari dan bulan tertukar",
               "m.birth_year = r.birth_year AND m.birth_month = r.birth_day AND m.birth_day = r.birth_month "
               "AND NOT " + _OWN_NIK_DATE),

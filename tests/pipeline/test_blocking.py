@@ -60,6 +60,19 @@ def test_a_name_written_another_way_with_a_damaged_date_is_still_compared(writte
     assert _pairs((None, written, stated), WRITTEN_OTHERWISE).get(owner) == rule
 
 
+def test_date_rules_look_within_the_regency_of_a_whole_nik() -> None:
+    # A valid NIK of Kabupaten Madiun (3519): its owner was registered there, so the date rules do
+    # not pair it with a namesake born the same day in the city; a row without a NIK meets him.
+    namesake = ("3577014305900001", "SITI AMINAH", date(1990, 5, 3))
+    assert _pairs(("3519014305900007", "SITI AMINAH", date(1990, 5, 3)), (namesake,)) == {1: "birth_date_training"}
+    assert _pairs((None, "SITI AMINAH", date(1990, 5, 3)), (namesake,)) == {1: "birth_date"}
+    # A resident who moved to the city keeps the NIK of Kabupaten Madiun and is found by it.
+    moved = ("3519014305900007", "SITI AMINAH", date(1990, 5, 3))
+    assert _pairs(("3519014305900007", "SITI AMINAH WATI", date(1990, 5, 3)), (moved,)) == {1: "nik_exact"}
+    assert _pairs(("3519014305900007", "AMINAH SITI", date(1991, 5, 3)), (moved, namesake)) == {
+        1: "nik_exact", 2: "birth_date_training"}
+
+
 def test_word_rules_do_not_pair_every_resident_sharing_a_common_word() -> None:
     # SRI is in half the register: sharing it, the year and the month is not enough.
     residents = [(f"35770143059{i:05d}", f"SRI {name}", date(1990, 5, 3)) for i, name in

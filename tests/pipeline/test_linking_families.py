@@ -225,13 +225,18 @@ def test_a_model_of_other_levels_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_cap_is_what_keeps_a_namesake_from_elsewhere_unlinked(model_file: Path) -> None:
-    # Name and birth date agree exactly: without the cap EM's weights would link the namesake.
+    # Name and birth date agree exactly, the NIK is a valid one of Kabupaten Madiun. The date rules
+    # look only within the NIK's regency, so only the training sample (everyone born that day)
+    # compares them; without the cap EM's weights would link the namesake.
     elsewhere = ("351902" + JOKO[6:12] + "0107", "JOKO SUSILO", D3)
     for cap, expected in ((0.5, "review"), (0.99, "linked")):
         con = _warehouse([elsewhere])
         link(con, replace(LinkingConfig(), model_file=str(model_file), other_region_max_probability=cap,
                           training_sample_members=100))
         assert _outcome(con, 1)[1] == expected
+        rules = con.execute("SELECT DISTINCT c.rule FROM candidate_pairs c JOIN residents r USING (resident_id) "
+                            "WHERE r.nik = ?", [JOKO]).fetchall()
+        assert rules == [("birth_date_training",)]
 
 
 @pytest.mark.slow
