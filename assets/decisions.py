@@ -33,7 +33,7 @@ def tracks(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     config = settings.config()
     reference_date = settings.reference_date(context)
     with warehouse.get_connection() as con:
-        counts = build_tracks(con, config.eligibility, reference_date, config.region.codes)
+        counts = build_tracks(con, config.eligibility, reference_date, config.region.codes, config.cost)
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(counts.values()),
                                           "reference_date": reference_date.isoformat(),
                                           "by_track": dg.MetadataValue.json(dict(sorted(counts.items())))})

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.decisions.tracks import SEVERAL_SCHEMES
 from pipeline.errors import UcjError
 from pipeline.formatting import format_number, format_rupiah
 from pipeline.published.budget import BudgetScenario, dotted_region, parse_rupiah
@@ -31,6 +32,11 @@ class _Rupiah(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+def _scheme(s: BudgetScenario) -> str:
+    """The scenario's scheme name ("Pro JKK-JKM" in Kota Madiun); several named differently: a common word."""
+    return s.scheme or SEVERAL_SCHEMES
+
+
 def _summary_lines(s: BudgetScenario) -> list[str]:
     covered = f"{format_number(s.covered)} orang"
     if s.last_covered_rank:
@@ -39,7 +45,7 @@ def _summary_lines(s: BudgetScenario) -> list[str]:
         f"  Anggaran APBD                 {format_rupiah(s.amount_rp)} per tahun",
         f"  Iuran per orang               {format_rupiah(s.monthly_rp or 0)} per bulan x {s.months_per_year} = "
         f"{format_rupiah(s.yearly_cost_per_person_rp or 0)} per tahun",
-        f"  Calon Pro JKK-JKM             {format_number(s.candidates)} orang, "
+        f"  {'Calon ' + _scheme(s):<29} {format_number(s.candidates)} orang, "
         f"{format_rupiah(s.total_cost_rp)} per tahun",
         f"  Ditanggung APBD               {covered}, {format_rupiah(s.covered_cost_rp)}",
         f"  Sisa anggaran                 {format_rupiah(s.unspent_rp)}",
@@ -53,7 +59,7 @@ def render_scenario(scenario: BudgetScenario, *, publication_id: str, reference_
     """One kabupaten/kota's scenario as text for a terminal (Indonesian labels, Rupiah with dots), with its
     desa/kelurahan table. `several_regions`: the publication has others (their ranks are publication-wide)."""
     s = scenario
-    lines = [f"Skenario anggaran Pro JKK-JKM - publikasi {publication_id} (tanggal acuan {reference_date})", ""]
+    lines = [f"Skenario anggaran {_scheme(s)} - publikasi {publication_id} (tanggal acuan {reference_date})", ""]
     if several_regions:
         lines += [f"  {s.region_name} ({dotted_region(s.region_code or '')}), skema {s.scheme}",
                   "  Peringkat: urutan prioritas seluruh publikasi; yang ditanggung adalah calon kabupaten/kota ini",
@@ -80,7 +86,7 @@ def render_regions(scenario: BudgetScenario, *, publication_id: str, reference_d
     else:
         source = (f"Anggaran {format_rupiah(amount_rp)} dari --amount berlaku untuk MASING-MASING kabupaten/kota "
                   f"(bukan dibagi): jumlah {format_rupiah(s.amount_rp)}.")
-    lines = [f"Skenario anggaran Pro JKK-JKM - publikasi {publication_id} (tanggal acuan {reference_date})", "",
+    lines = [f"Skenario anggaran {_scheme(s)} - publikasi {publication_id} (tanggal acuan {reference_date})", "",
              f"  {len(s.regions)} kabupaten/kota; masing-masing menanggung calonnya sendiri menurut urutan prioritas,",
              "  dengan tarif iuran dan anggaran APBD-nya sendiri.", f"  {source}",
              "  Peringkat: urutan prioritas seluruh publikasi; yang ditanggung adalah calon kabupaten/kota itu",

@@ -52,7 +52,7 @@ def run_engine(con: duckdb.DuckDBPyConnection, *, register: list[Path], members:
     linking = link(con, config.linking, progress)
     lap("link")
     build_coverage(con)
-    build_tracks(con, config.eligibility, reference_date, config.region.codes)
+    build_tracks(con, config.eligibility, reference_date, config.region.codes, config.cost)
     build_candidates(con, config.priority, config.cost, reference_date)
     build_changes(con, None, None, config.eligibility)  # no previous publication to compare with
     lap("decide")

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACK_SHORT, TRACKS
+from pipeline.decisions.tracks import CANDIDATE_TRACKS
 from pipeline.privacy import mask_digit_runs, mask_nik, nik_digits
 from portal.publications import PublicationInfo, sandboxed_views
 from portal.scope import Scope
@@ -144,16 +144,18 @@ def count(publication: PublicationInfo, scope: Scope, f: CandidateFilter) -> int
 
 
 def page(publication: PublicationInfo, scope: Scope, f: CandidateFilter, number: int, size: int) -> list[CandidateRow]:
-    """Rows of page `number` (from 1)."""
+    """Rows of page `number` (from 1), tracks named in the scope's words (`PublicationInfo.wording`)."""
     visible = publication.nik_visible_digits
+    wording = publication.wording(scope.codes)
+    labels, short = wording.labels, wording.short
     where, params = _where(scope, f, visible)
     sql = (f"SELECT kelurahan, kelurahan_rank, track, nik, nama, sex, age, alamat, rt, rw, occupation, desil, "
            f"coverage_status, priority_score, priority_reason, review_pending FROM candidates{where} {_ORDER} "
            "LIMIT ? OFFSET ?")
     with _connect(publication) as con:
         rows = con.execute(sql, [*params, size, (max(number, 1) - 1) * size]).fetchall()
-    return [CandidateRow(kelurahan=r[0], kelurahan_rank=r[1], track=r[2], track_label=TRACKS.get(r[2], r[2]),
-                         track_short=TRACK_SHORT.get(r[2], r[2]),
+    return [CandidateRow(kelurahan=r[0], kelurahan_rank=r[1], track=r[2], track_label=labels.get(r[2], r[2]),
+                         track_short=short.get(r[2], r[2]),
                          nik=r[3] if scope.full_nik else mask_nik(r[3], visible), nama=r[4], sex=r[5], age=r[6],
                          alamat=r[7], rt=r[8], rw=r[9], occupation=r[10], desil=r[11],
                          coverage_status="Non aktif" if r[12] == "lapsed" else "Belum terdaftar",

@@ -1,7 +1,8 @@
 """Downloads of a filtered list: XLSX in the officer workbook format (`pipeline.publish.workbooks`
 columns, a Kelurahan column in front) and CSV for Excel in an Indonesian locale (UTF-8 with BOM, `;`
-between fields, decimal comma). NIKs are masked unless the account allows full NIK; text that a
-spreadsheet would run as a formula is defused. File names are built here from safe parts only.
+between fields, decimal comma), tracks and who pays named in the scope's words (`PublicationInfo.wording`).
+NIKs are masked unless the account allows full NIK; text that a spreadsheet would run as a formula is
+defused. File names are built here from safe parts only.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pipeline.decisions.tracks import TRACKS
+from pipeline.decisions.tracks import TrackWording
 from pipeline.privacy import mask_nik
-from pipeline.publish.workbooks import OFFICER_COLUMNS, write_officer_workbook
+from pipeline.publish.workbooks import Column, officer_columns, write_officer_workbook
 from pipeline.spreadsheet import defuse_formula
 from portal.candidates import CandidateFilter, export_rows
 from portal.publications import PublicationInfo
 from portal.scope import KELURAHAN_NAMES, Scope
 
-__all__ = ["Export", "EXPORT_COLUMNS", "FORMATS", "build_export", "export_file_name"]
+__all__ = ["Export", "EXPORT_COLUMNS", "FORMATS", "build_export", "export_columns", "export_file_name"]
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8"}
@@ -42,10 +43,14 @@ def _on_candidates(expression: str) -> str:
     return re.sub(r"\b[krc]\.(\w+)", lambda m: _RENAMED.get(m.group(1), m.group(1)), expression)
 
 
-EXPORT_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
-    ("Kelurahan", "kelurahan", 18, "text"),
-    *((header, _on_candidates(expr), width, kind) for header, expr, width, kind in OFFICER_COLUMNS),
-)
+def export_columns(wording: TrackWording) -> tuple[Column, ...]:
+    """The officer workbook's columns over candidates.parquet, a Kelurahan column in front."""
+    return (("Kelurahan", "kelurahan", 18, "text"),
+            *((header, _on_candidates(expr), width, kind) for header, expr, width, kind in officer_columns(wording)))
+
+
+EXPORT_COLUMNS: tuple[Column, ...] = export_columns(TrackWording())
+"""The columns in Kota Madiun's words."""
 
 
 @dataclass(frozen=True)
@@ -85,32 +90,34 @@ def _nik(value: Any, scope: Scope, visible: int) -> str:
     return str(value) if scope.full_nik else mask_nik(value, visible)
 
 
-def _xlsx(rows: list[tuple[Any, ...]], scope: Scope, visible: int, title: str, created: datetime) -> bytes:
+def _xlsx(rows: list[tuple[Any, ...]], scope: Scope, visible: int, title: str, created: datetime,
+          wording: TrackWording) -> bytes:
     buffer = io.BytesIO()
-    write_officer_workbook(buffer, title, rows, created=created, columns=EXPORT_COLUMNS,
+    write_officer_workbook(buffer, title, rows, created=created, columns=export_columns(wording), wording=wording,
                            nik_text=lambda nik: _nik(nik, scope, visible))
     return buffer.getvalue()
 
 
-def _csv_cell(value: Any, kind: str, scope: Scope, visible: int) -> str:
+def _csv_cell(value: Any, kind: str, scope: Scope, visible: int, labels: dict[str, str] | None = None) -> str:
     if value is None:
         return ""
     if kind == "nik":
         return _nik(value, scope, visible)
     if kind == "track":
-        return TRACKS.get(value, value)
+        return (TrackWording().labels if labels is None else labels).get(value, value)
     if kind in ("int", "num", "rp"):
         return str(value).replace(".", ",")
     return defuse_formula(str(value))
 
 
-def _csv(rows: list[tuple[Any, ...]], scope: Scope, visible: int) -> bytes:
+def _csv(rows: list[tuple[Any, ...]], scope: Scope, visible: int, wording: TrackWording) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([header for header, _, _, _ in EXPORT_COLUMNS])
+    columns, labels = export_columns(wording), wording.labels
+    writer.writerow([header for header, _, _, _ in columns])
     for row in rows:
-        writer.writerow([_csv_cell(value, kind, scope, visible)
-                         for (_, _, _, kind), value in zip(EXPORT_COLUMNS, row, strict=True)])
+        writer.writerow([_csv_cell(value, kind, scope, visible, labels)
+                         for (_, _, _, kind), value in zip(columns, row, strict=True)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -120,9 +127,10 @@ def build_export(publication: PublicationInfo, scope: Scope, f: CandidateFilter,
         raise ValueError(f"unknown format {fmt!r}")
     rows = export_rows(publication, scope, f, [expr for _, expr, _, _ in EXPORT_COLUMNS])
     visible = publication.nik_visible_digits
+    wording = publication.wording(scope.codes)
     if fmt == "xlsx":
         reference = str(publication.manifest.get("reference_date") or "2000-01-01")
-        content = _xlsx(rows, scope, visible, _area_title(scope), datetime.fromisoformat(reference[:10]))
+        content = _xlsx(rows, scope, visible, _area_title(scope), datetime.fromisoformat(reference[:10]), wording)
     else:
-        content = _csv(rows, scope, visible)
+        content = _csv(rows, scope, visible, wording)
     return Export(export_file_name(publication, scope, f, fmt), FORMATS[fmt], content, len(rows))

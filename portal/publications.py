@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +18,10 @@ from typing import Any
 
 import duckdb
 
+from pipeline.decisions.tracks import TrackWording, track_wording
 from pipeline.errors import UcjError
 from pipeline.privacy import NIK_VISIBLE_DIGITS
+from pipeline.published.budget import publication_cost, publication_regions
 from pipeline.published.person import resolve_publication
 from pipeline.sqltext import sql_literal
 
@@ -61,6 +63,12 @@ class PublicationInfo:
         """NIK digits the portal shows of this publication: what its workbooks show, never more than
         the region code (an older publication's 12 digits leave the hidden serial guessable)."""
         return max(min(self.workbook_nik_digits, NIK_VISIBLE_DIGITS), 0)
+
+    def wording(self, codes: Iterable[str] | None = None) -> TrackWording:
+        """How tracks and who pays are named for a list of the desa/kelurahan `codes` (default: all of
+        the publication's regions): one kabupaten/kota's own scheme and "Pemkot"/"Pemkab", several "Pemda"."""
+        return track_wording(publication_cost(self.folder), publication_regions(self.folder) if codes is None
+                             else codes)
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,19 @@
 """Shared fixtures: a small generated city (real files), the engine run once on it, and an isolated
 Dagster instance."""
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipeline.config import Config
+from pipeline.config import Config, config_from_dict
 from pipeline.runner import EngineRun, run_engine
-from pipeline.synthetic import GeneratedFiles, generate
+from pipeline.synthetic import GeneratedFiles, generate, generate_regions
 from pipeline.warehouse import connect
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,6 +41,38 @@ def city_engine(small_city: GeneratedFiles) -> Iterator[CityEngine]:
                      reference_date=REFERENCE_DATE)
     yield CityEngine(con, run)
     con.close()
+
+
+KAB_SCHEME = "Jamsostek Rentan Kabupaten"
+"""Kabupaten Madiun's own scheme in `two_region_publication` (Kota Madiun keeps the default, Pro JKK-JKM)."""
+TWO_REGION_ID = "20260101T020000-dua0wila"
+
+
+@pytest.fixture(scope="session")
+def two_region_publication(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A publication root (latest = `TWO_REGION_ID`) of a small generated Kabupaten Madiun and Kota Madiun
+    (about 4,000 residents), Kabupaten Madiun with a scheme and rate of its own ([cost.regions."35.19"])."""
+    from pipeline.publish.manifest import build_manifest
+    from pipeline.publish.publish import publish
+
+    folder = tmp_path_factory.mktemp("two-regions")
+    [files] = generate_regions(folder / "sources", ["35.19", "35.77"], scale=0.004, seed=5,
+                               reference_date=REFERENCE_DATE)
+    config = config_from_dict({"region": {"codes": ["35.19", "35.77"]},
+                               "cost": {"regions": {"35.19": {"scheme": KAB_SCHEME, "bpu_monthly_rp": 20_000}}}})
+    config = config.resolved(REFERENCE_DATE)
+    root = folder / "published"
+    with connect() as con:
+        run_engine(con, register=[files.register], members=list(files.members), config=config,
+                   reference_date=REFERENCE_DATE)
+        model = json.loads(con.execute("SELECT model FROM link_model").fetchall()[0][0])
+        started = datetime(2026, 1, 1, 2, 0)
+        manifest = build_manifest(con, config, reference_date=REFERENCE_DATE, started_at=started,
+                                  finished_at=started, model=model, checks=[])
+        publish(con, root, publication_id=TWO_REGION_ID, manifest=manifest,
+                extra_files={"config.resolved.json": config.to_dict(), "model.json": model},
+                created=datetime(2026, 1, 1), nik_visible_digits=6, cost=config.cost, reference_date=REFERENCE_DATE)
+    return root
 
 
 @pytest.fixture

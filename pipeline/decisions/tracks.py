@@ -13,6 +13,10 @@ Indonesian (`resident_reason`, `age_reason`, `work_reason`, `desil_reason`):
   (`vulnerable_occupation_codes`, default 18 KARYAWAN HONORER);
 - desil: DTSEN desil <= pro_jkk_jkm_max_desil (default 5); an unknown desil does not qualify.
 
+The reasons name the scheme of the resident's kabupaten/kota (`[cost] scheme` or its `[cost.regions."PP.KK"]`
+row, "Pro JKK-JKM" by default); labels for a list come from `track_wording` (its scheme and who pays:
+"Pemkot", "Pemkab", "Pemda"), `TRACKS` and `TRACK_SHORT` are Kota Madiun's.
+
 Tracks, first match wins:
   covered              an active membership (any segment): nothing to do
   out_of_scope         with a reason code (`out_of_scope_reason`): not_resident, birth_date_unknown,
@@ -30,19 +34,30 @@ Tracks, first match wins:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import duckdb
 
-from pipeline.config import EligibilityConfig
-from pipeline.reference import DEFAULT_REGION_CODES, desa_kelurahan_of, kabupaten_codes, region_name, region_title
+from pipeline.config import CostConfig, EligibilityConfig
+from pipeline.reference import (
+    DEFAULT_REGION_CODES,
+    desa_kelurahan_of,
+    kabupaten_codes,
+    region_government,
+    region_name,
+    region_title,
+)
 from pipeline.sqltext import sql_literal
 
 __all__ = [
     "TRACKS",
     "TRACK_SHORT",
+    "TrackWording",
+    "track_wording",
+    "SEVERAL_SCHEMES",
     "CANDIDATE_TRACKS",
     "OUT_OF_SCOPE_REASONS",
     "OCCUPATION_GROUP_WORDS",
@@ -53,23 +68,67 @@ __all__ = [
     "age_sql",
 ]
 
-TRACKS: dict[str, str] = {
+# The track labels; {scheme} and {government} are the region's (`TrackWording`).
+_LABELS: dict[str, str] = {
     "covered": "Sudah terlindungi",
     "out_of_scope": "Di luar sasaran",
-    "pro_jkk_jkm": "Calon Pro JKK-JKM (iuran dibayar Pemkot)",
+    "pro_jkk_jkm": "Calon {scheme} (iuran dibayar {government})",
     "employer_compliance": "Kepatuhan pemberi kerja (rujukan ke BPJS Ketenagakerjaan)",
     "reactivation": "Aktifkan kembali kepesertaan",
     "self_enrolment": "Ajak mendaftar mandiri (BPU)",
 }
-TRACK_SHORT: dict[str, str] = {
+_SHORT: dict[str, str] = {
     "covered": "Sudah terlindungi",
     "out_of_scope": "Di luar sasaran",
-    "pro_jkk_jkm": "Pro JKK-JKM",
+    "pro_jkk_jkm": "{scheme}",
     "employer_compliance": "Kepatuhan pemberi kerja",
     "reactivation": "Aktifkan kembali",
     "self_enrolment": "Daftar mandiri (BPU)",
 }
-"""Short labels (chart legends, filters, one line of `ucj explain`); `TRACKS` holds the full ones."""
+SEVERAL_SCHEMES = "JKK-JKM daerah"
+"""The scheme's name in a list of several kabupaten/kota whose own schemes are named differently."""
+
+
+@dataclass(frozen=True)
+class TrackWording:
+    """The words that depend on the region a list belongs to: the name of the scheme through which the
+    region pays JKK+JKM (`[cost] scheme`, or its `[cost.regions."PP.KK"]` row) and who pays ("Pemkot",
+    "Pemkab", "Pemda": `pipeline.reference.region_government`). The default is Kota Madiun's.
+
+    >>> TrackWording().labels["pro_jkk_jkm"], TrackWording("Jamsos Kab", "Pemkab").short["pro_jkk_jkm"]
+    ('Calon Pro JKK-JKM (iuran dibayar Pemkot)', 'Jamsos Kab')
+    """
+
+    scheme: str = CostConfig().scheme
+    government: str = "Pemkot"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Full labels by track (workbooks, exports, the report's track table)."""
+        return {k: v.format(scheme=self.scheme, government=self.government) for k, v in _LABELS.items()}
+
+    @property
+    def short(self) -> dict[str, str]:
+        """Short labels (chart legends, filters, one line of `ucj explain`)."""
+        return {k: v.format(scheme=self.scheme, government=self.government) for k, v in _SHORT.items()}
+
+
+def track_wording(cost: CostConfig, codes: Iterable[str]) -> TrackWording:
+    """The wording for a list of the regions `codes` (Kemendagri codes, dotted or not: a desa/kelurahan,
+    kecamatan, kabupaten/kota, province, or several): inside one kabupaten/kota its own scheme from
+    `cost`; across several their scheme's name if they share one, else `SEVERAL_SCHEMES`, and "Pemda"."""
+    digits = {c.replace(".", "") for c in codes}
+    kabupaten = kabupaten_codes({c[:4] if len(c) >= 4 else c for c in digits})  # cheap for many desa
+    schemes = {cost.for_region(code).scheme for code in kabupaten}
+    scheme = schemes.pop() if len(schemes) == 1 else SEVERAL_SCHEMES
+    return TrackWording(scheme, region_government(kabupaten))
+
+
+TRACKS: dict[str, str] = TrackWording().labels
+"""Full track labels in Kota Madiun's wording; a list of another region: `track_wording(cost, codes).labels`."""
+TRACK_SHORT: dict[str, str] = TrackWording().short
+"""Short labels (chart legends, filters, one line of `ucj explain`) in Kota Madiun's wording; `TRACKS`
+holds the full ones."""
 CANDIDATE_TRACKS = ("pro_jkk_jkm", "employer_compliance", "reactivation", "self_enrolment")
 
 OUT_OF_SCOPE_REASONS: dict[str, str] = {
@@ -167,6 +226,9 @@ _EMPLOYER = ("CASE WHEN employer IS NULL AND npp IS NULL THEN 'pemberi kerja bel
 _KIND = "CASE WHEN substr(kelurahan_code, 7, 1) = '1' THEN 'kelurahan ' ELSE 'desa ' END"
 _NOT_RESIDENT = "'kode desa/kelurahan ' || coalesce(kelurahan_code, 'kosong') || ' bukan ' || $region_title"
 
+# the scheme of the resident's kabupaten/kota (that of all the regions for one living elsewhere)
+_SCHEME = "coalesce($schemes[list_position($kabupaten_codes, substr(kelurahan_code, 1, 4))], $scheme)"
+
 _REASONS = f"""
     CASE WHEN is_resident THEN {_KIND} || kelurahan || ' (' || kelurahan_code || '), '
               || $kabupaten_names[list_position($kabupaten_codes, substr(kelurahan_code, 1, 4))]
@@ -176,9 +238,9 @@ _REASONS = f"""
               || CASE WHEN age_eligible THEN ' (memenuhi ' ELSE ' (di luar ' END || $min_age || '-' || $max_age
               || ' tahun)' END AS age_reason,
     {_WORK} AS work_reason,
-    CASE WHEN desil IS NULL THEN 'desil tidak diketahui: tidak memenuhi Pro JKK-JKM'
-         WHEN desil_eligible THEN 'desil ' || desil || ' (Pro JKK-JKM: desil 1-' || $max_desil || ')'
-         ELSE 'desil ' || desil || ', di atas batas Pro JKK-JKM ' || $max_desil END AS desil_reason,
+    CASE WHEN desil IS NULL THEN 'desil tidak diketahui: tidak memenuhi ' || {_SCHEME}
+         WHEN desil_eligible THEN 'desil ' || desil || ' (' || {_SCHEME} || ': desil 1-' || $max_desil || ')'
+         ELSE 'desil ' || desil || ', di atas batas ' || {_SCHEME} || ' ' || $max_desil END AS desil_reason,
     CASE track
         WHEN 'covered' THEN 'memiliki kepesertaan BPJS Ketenagakerjaan aktif'
             || coalesce(' (' || segment || ')', '')
@@ -190,12 +252,12 @@ _REASONS = f"""
             WHEN 'not_working' THEN 'tidak bekerja (' || lower(occupation) || ')'
             ELSE {_case('scope_problem', OUT_OF_SCOPE_REASONS)} END
         WHEN 'pro_jkk_jkm' THEN {_WORK} || ', ' || {_DESIL} || ' (batas ' || $max_desil || ')'
-            || CASE WHEN coverage_status = 'lapsed' THEN '; ' || {_LAPSED} || ', didaftarkan lewat Pro JKK-JKM'
+            || CASE WHEN coverage_status = 'lapsed' THEN '; ' || {_LAPSED} || ', didaftarkan lewat ' || {_SCHEME}
                     ELSE '' END
         WHEN 'employer_compliance' THEN {_WORK} || ' tanpa kepesertaan aktif'
             || CASE WHEN coverage_status = 'lapsed' THEN ' (' || {_LAPSED} || ')' ELSE '' END || '; ' || {_EMPLOYER}
         WHEN 'reactivation' THEN {_LAPSED} || '; ' || {_WORK} || ', ' || {_DESIL}
-            || CASE WHEN desil_eligible AND pro_work THEN ': aktifkan kembali (memenuhi syarat Pro JKK-JKM)'
+            || CASE WHEN desil_eligible AND pro_work THEN ': aktifkan kembali (memenuhi syarat ' || {_SCHEME} || ')'
                     ELSE ': aktifkan kembali dengan iuran sendiri' END
         ELSE {_WORK} || ', ' || {_DESIL}
             || CASE WHEN desil IS NULL THEN '' ELSE ' di atas batas ' || $max_desil END
@@ -203,12 +265,15 @@ _REASONS = f"""
     END AS track_reason"""
 
 
-def _parameters(config: EligibilityConfig, reference_date: date, regions: Sequence[str]) -> dict[str, Any]:
+def _parameters(config: EligibilityConfig, reference_date: date, regions: Sequence[str],
+                cost: CostConfig) -> dict[str, Any]:
     kabupaten = kabupaten_codes(regions)
     return {
         "kelurahan_codes": [k.code for k in desa_kelurahan_of(regions)],
         "kabupaten_codes": list(kabupaten),
         "kabupaten_names": [region_name(code) for code in kabupaten],
+        "schemes": [cost.for_region(code).scheme for code in kabupaten],
+        "scheme": track_wording(cost, regions).scheme,
         "region_title": region_title(regions),
         "ref": reference_date,
         "min_age": int(config.min_age),
@@ -220,9 +285,10 @@ def _parameters(config: EligibilityConfig, reference_date: date, regions: Sequen
 
 
 def build_tracks(con: duckdb.DuckDBPyConnection, config: EligibilityConfig, reference_date: date,
-                 regions: Sequence[str] = DEFAULT_REGION_CODES) -> dict[str, int]:
+                 regions: Sequence[str] = DEFAULT_REGION_CODES, cost: CostConfig | None = None) -> dict[str, int]:
     """(Re)create `tracks` (one row per resident of `residents` ⨝ `coverage`); return counts per track.
-    `regions`: the Kemendagri codes whose desa/kelurahan are resident (`[region] codes`)."""
+    `regions`: the Kemendagri codes whose desa/kelurahan are resident (`[region] codes`); `cost`: the
+    scheme each kabupaten/kota's reasons name (`[cost] scheme`, default "Pro JKK-JKM")."""
     con.execute(f"""
     CREATE OR REPLACE TABLE tracks AS
     WITH facts AS ({_FACTS}
@@ -240,7 +306,7 @@ def build_tracks(con: duckdb.DuckDBPyConnection, config: EligibilityConfig, refe
         CASE WHEN track = 'employer_compliance' THEN employer END AS employer_name
     FROM judged
     ORDER BY resident_id
-    """, _parameters(config, reference_date, regions))
+    """, _parameters(config, reference_date, regions, cost or CostConfig()))
     apply_field_outcomes(con, config, reference_date)
     rows = con.execute("SELECT track, count(*) FROM tracks GROUP BY 1 ORDER BY 1").fetchall()
     return {str(track): int(n) for track, n in rows}

@@ -1,5 +1,6 @@
 """The report's charts: matplotlib figures as inline SVG text, reproducible byte for byte (fixed
-hash salt, no dates, ids made unique per chart), with Indonesian labels."""
+hash salt, no dates, ids made unique per chart), with Indonesian labels in the publication's words
+(`wording`: its scheme's name; Kota Madiun's by default)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 import re
 from typing import Any
 
-from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACK_SHORT
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, TrackWording
 from pipeline.formatting import format_number, format_rupiah_short
 from pipeline.published.budget import BudgetScenario, CostCurve
 
@@ -15,6 +16,7 @@ __all__ = ["TRACK_COLORS", "svg", "coverage_chart", "desil_chart", "cost_chart",
 
 TRACK_COLORS = {"covered": "#2e7d32", "pro_jkk_jkm": "#1565c0", "employer_compliance": "#ef6c00",
            "reactivation": "#8e24aa", "self_enrolment": "#9e9e9e"}
+_MADIUN = TrackWording()
 
 
 def svg(figure: Any, salt: str) -> str:
@@ -42,7 +44,7 @@ def _thousands(value: float, _pos: int | None = None) -> str:
     return format_number(value)
 
 
-def coverage_chart(kelurahan: list[dict[str, Any]]) -> str:
+def coverage_chart(kelurahan: list[dict[str, Any]], wording: TrackWording = _MADIUN) -> str:
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
@@ -53,7 +55,8 @@ def coverage_chart(kelurahan: list[dict[str, Any]]) -> str:
         axes = figure.add_subplot()
         labels = [f"{r['kelurahan']} ({r['kecamatan'][:4]}.)" for r in rows]
         left = [0] * len(rows)
-        for key, label in (("covered", TRACK_SHORT["covered"]), *((t, TRACK_SHORT[t]) for t in CANDIDATE_TRACKS)):
+        short = wording.short
+        for key, label in (("covered", short["covered"]), *((t, short[t]) for t in CANDIDATE_TRACKS)):
             values = [r[key] for r in rows]
             axes.barh(labels, values, left=left, color=TRACK_COLORS[key], label=label, height=0.72)
             left = [a + b for a, b in zip(left, values, strict=True)]
@@ -67,7 +70,7 @@ def coverage_chart(kelurahan: list[dict[str, Any]]) -> str:
         return svg(figure, "grafik-cakupan-kelurahan")
 
 
-def desil_chart(by_desil: list[dict[str, Any]], max_desil: int) -> str:
+def desil_chart(by_desil: list[dict[str, Any]], max_desil: int, wording: TrackWording = _MADIUN) -> str:
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
@@ -82,10 +85,10 @@ def desil_chart(by_desil: list[dict[str, Any]], max_desil: int) -> str:
         for track in CANDIDATE_TRACKS:
             counts = {r["desil"]: r["n"] for r in by_desil if r["track"] == track}
             values = [counts.get(d, 0) for d in categories] + ([counts.get(None, 0)] if has_unknown else [])
-            axes.bar(names, values, bottom=bottom, color=TRACK_COLORS[track], label=TRACK_SHORT[track], width=0.7)
+            axes.bar(names, values, bottom=bottom, color=TRACK_COLORS[track], label=wording.short[track], width=0.7)
             bottom = [a + b for a, b in zip(bottom, values, strict=True)]
         axes.axvline(max_desil - 0.5, color="#424242", linestyle="--", linewidth=0.8)
-        axes.text(max_desil - 0.55, max(bottom, default=0) * 1.02, f"batas Pro JKK-JKM: desil 1-{max_desil} ",
+        axes.text(max_desil - 0.55, max(bottom, default=0) * 1.02, f"batas {wording.scheme}: desil 1-{max_desil} ",
                   fontsize=7, va="bottom", ha="right")
         axes.set_ylim(0, max(max(bottom, default=0) * 1.1, 1))
         axes.yaxis.set_major_formatter(FuncFormatter(_thousands))
@@ -95,7 +98,7 @@ def desil_chart(by_desil: list[dict[str, Any]], max_desil: int) -> str:
         return svg(figure, "grafik-jalur-desil")
 
 
-def cost_chart(curve: CostCurve, scenario: BudgetScenario) -> str:
+def cost_chart(curve: CostCurve, scenario: BudgetScenario, wording: TrackWording = _MADIUN) -> str:
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
@@ -129,7 +132,7 @@ def cost_chart(curve: CostCurve, scenario: BudgetScenario) -> str:
         axes.set_xlim(0, max(xs[-1] if xs else 0, 1) * 1.02)
         axes.xaxis.set_major_formatter(FuncFormatter(_thousands))
         axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(v, 1)))
-        axes.set_xlabel("Calon Pro JKK-JKM yang ditanggung, menurut peringkat prioritas (orang)")
+        axes.set_xlabel(f"Calon {wording.scheme} yang ditanggung, menurut peringkat prioritas (orang)")
         axes.set_ylabel(f"Biaya kumulatif per tahun (Rp {unit})")
         axes.legend(loc="upper left", bbox_to_anchor=(0.0, 0.78), fontsize=7)
         return svg(figure, "grafik-kurva-biaya")
@@ -138,7 +141,7 @@ def cost_chart(curve: CostCurve, scenario: BudgetScenario) -> str:
 _REGION_COLORS = ("#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457")
 
 
-def region_cost_chart(regions: list[tuple[BudgetScenario, CostCurve]]) -> str:
+def region_cost_chart(regions: list[tuple[BudgetScenario, CostCurve]], wording: TrackWording = _MADIUN) -> str:
     """The cost curves of several kabupaten/kota side by side: each one's cumulative cost over its own
     candidates in rank order, its APBD amount (dashed) and the point its amount reaches; the eight with
     most candidates when there are more."""
@@ -167,7 +170,8 @@ def region_cost_chart(regions: list[tuple[BudgetScenario, CostCurve]]) -> str:
         axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(v, 1)))
         more = f" ({len(shown)} dari {len(regions)} kabupaten/kota: calon terbanyak)"
         more = more if len(shown) < len(regions) else ""
-        axes.set_xlabel("Calon Pro JKK-JKM kabupaten/kota yang ditanggung, menurut peringkat prioritas (orang)" + more)
+        axes.set_xlabel(f"Calon {wording.scheme} kabupaten/kota yang ditanggung, menurut peringkat prioritas (orang)"
+                        + more)
         axes.set_ylabel(f"Biaya kumulatif per tahun (Rp {unit})")
         axes.legend(loc="upper left", fontsize=6.5)
         return svg(figure, "grafik-kurva-biaya")

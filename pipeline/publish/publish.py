@@ -302,7 +302,7 @@ def write_artefacts(con: duckdb.DuckDBPyConnection, staging: Path, *, publicatio
     try:
         pairs = write_pairs(con, staging)
         workbooks = write_kelurahan_workbooks(con, staging / "kelurahan", created=created,
-                                              nik_visible_digits=nik_visible_digits)
+                                              nik_visible_digits=nik_visible_digits, cost=cost)
     except BaseException:
         if summary is not None:
             summary.cancel()

@@ -7,7 +7,8 @@ through which track they can be reached, what Pro JKK-JKM costs, and what an APB
 
 A publication of several kabupaten/kota gets one budget scenario per kabupaten/kota (its own rate and
 APBD) in a table on the budget page; who pays is named after the regions: "Pemkot" for one kota,
-"Pemkab" for one kabupaten, "Pemda" for several (`pipeline.reference.region_government`).
+"Pemkab" for one kabupaten, "Pemda" for several, and the scheme after theirs ("Pro JKK-JKM" in Kota
+Madiun; `pipeline.decisions.tracks.track_wording`).
 
 Charts are matplotlib figures inlined as SVG text (no pyplot, fixed hash salt and metadata), so the
 same publication gives byte-identical HTML; the PDF is WeasyPrint's rendering of that HTML, dated
@@ -29,12 +30,12 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.config import CostConfig
-from pipeline.decisions.tracks import CANDIDATE_TRACKS, OUT_OF_SCOPE_REASONS, TRACKS
+from pipeline.decisions.tracks import CANDIDATE_TRACKS, OUT_OF_SCOPE_REASONS, track_wording
 from pipeline.errors import UcjError
 from pipeline.formatting import format_number, format_rupiah, format_rupiah_short, format_tanggal
 from pipeline.publish.charts import TRACK_COLORS, cost_chart, coverage_chart, desil_chart, region_cost_chart
 from pipeline.published.budget import budget_scenario, cost_curve, cost_curves, dotted_region, publication_regions
-from pipeline.reference import region_government, region_name, region_title
+from pipeline.reference import region_name, region_title
 
 __all__ = ["write_report", "render_report_html", "ReportError", "REPORT_HTML", "REPORT_PDF"]
 
@@ -221,11 +222,13 @@ def render_report_html(publication_dir: Path, *, cost: CostConfig, amount_rp: in
     pub = _read_publication(Path(publication_dir), publication_id, reference_date)
     data = _gather(pub)
     scenario = budget_scenario(pub.folder, amount_rp=amount_rp, cost=cost)
+    regions = publication_regions(pub.folder)
+    wording = track_wording(cost, regions)
     if scenario.several_regions:
         curves = cost_curves(pub.folder, cost=cost)
-        chart = region_cost_chart([(s, curves[s.region_code or ""]) for s in scenario.regions])
+        chart = region_cost_chart([(s, curves[s.region_code or ""]) for s in scenario.regions], wording)
     else:
-        chart = cost_chart(cost_curve(pub.folder, cost=cost), scenario)
+        chart = cost_chart(cost_curve(pub.folder, cost=cost), scenario, wording)
     status, tracks = data["status"], data["tracks"]
     candidates = sum(tracks.get(t, 0) for t in CANDIDATE_TRACKS)
     covered = status.get("covered", 0)
@@ -233,12 +236,12 @@ def render_report_html(publication_dir: Path, *, cost: CostConfig, amount_rp: in
     rules = {"min_age": pub.eligibility.get("min_age", 18), "max_age": pub.eligibility.get("max_age", 65),
              "max_desil": max_desil}
     kelurahan_budget = {k.code: k for k in scenario.kelurahan}
-    regions = publication_regions(pub.folder)
-    government = region_government(regions)
+    government, labels = wording.government, wording.labels
     digits, areas = _by_area(data["kelurahan"], kelurahan_budget)
     context = {
         "region_title": region_title(regions),
         "government": government,
+        "scheme": wording.scheme,
         "region_budgets": scenario.regions if scenario.several_regions else (),
         "amount_each": amount_rp if scenario.several_regions else None,
         "formula_rate": scenario.monthly_rp == CostConfig().bpu_monthly_rp,
@@ -252,7 +255,7 @@ def render_report_html(publication_dir: Path, *, cost: CostConfig, amount_rp: in
         "status": {k: status.get(k, 0) for k in ("covered", "lapsed", "other_scheme", "uncovered")},
         "candidates": candidates,
         "coverage_pct": _percent(covered, covered + candidates),
-        "tracks": [{"key": t, "label": TRACKS[t].replace("Pemkot", government),
+        "tracks": [{"key": t, "label": labels[t],
                     "action": TRACK_ACTIONS[t].format(max_desil=max_desil, government=government),
                     "count": tracks.get(t, 0), "color": TRACK_COLORS[t],
                     "cost": scenario.total_cost_rp if t == "pro_jkk_jkm" else None} for t in CANDIDATE_TRACKS],
@@ -266,8 +269,8 @@ def render_report_html(publication_dir: Path, *, cost: CostConfig, amount_rp: in
         "field_work": data["field_work"],
         "scenario": scenario,
         "charts": {
-            "coverage": Markup(coverage_chart(areas)),
-            "desil": Markup(desil_chart(data["by_desil"], max_desil)),
+            "coverage": Markup(coverage_chart(areas, wording)),
+            "desil": Markup(desil_chart(data["by_desil"], max_desil, wording)),
             "cost": Markup(chart),
         },
     }

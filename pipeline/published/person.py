@@ -2,7 +2,8 @@
 source row to the decision (what `ucj explain` prints and the portal shows to auditors).
 
 It reads only the publication's files, never the live warehouse, and looks the NIK up with a bound
-parameter.
+parameter. The track and who pays are named in the resident's kabupaten/kota's words (its scheme from the
+publication's [cost], "Pemkot"/"Pemkab": `pipeline.decisions.tracks.track_wording`), Kota Madiun's by default.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 
 import duckdb
 
-from pipeline.decisions.tracks import FIELD_FLAGS, TRACK_SHORT
+from pipeline.decisions.tracks import FIELD_FLAGS, TrackWording, track_wording
 from pipeline.errors import UcjError
+from pipeline.published.budget import publication_cost, publication_regions
 from pipeline.published.latest import latest_publication
+from pipeline.reference import region_kind, region_title
 
 __all__ = ["PersonExplanation", "explain_person", "resolve_publication", "render_text"]
 
@@ -28,10 +31,39 @@ class PersonExplanation:
     resident: dict[str, Any]
     pairs: list[dict[str, Any]] = field(default_factory=list)
     candidate: dict[str, Any] | None = None
+    wording: TrackWording = field(default_factory=TrackWording)
+    """The words of the resident's kabupaten/kota (of the publication's regions for one living elsewhere)."""
+    regions_title: str = "Kota Madiun"
+    """The publication's regions, as residency is judged: "Kota Madiun", "Kabupaten Madiun dan Kota Madiun"."""
+    rank_area: str = "kota"
+    """Where `priority_rank` counts: "kota", "kabupaten", or "seluruh wilayah publikasi" for several."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"publication": self.publication, "resident": self.resident, "pairs": self.pairs,
                 "candidate": self.candidate}
+
+    @property
+    def track_label(self) -> str:
+        return self.wording.labels.get(self.resident["track"], self.resident["track"])
+
+    @property
+    def track_short(self) -> str:
+        return self.wording.short.get(self.resident["track"], self.resident["track"])
+
+    @property
+    def place_kind(self) -> str:
+        """"desa" or "kelurahan": what the resident's desa/kelurahan is (where `kelurahan_rank` counts)."""
+        code = str(self.resident.get("kelurahan_code") or "")
+        return "desa" if len(code) == 10 and code[6] != "1" else "kelurahan"
+
+
+def _wording(folder: Path, resident: dict[str, Any]) -> tuple[TrackWording, str, str]:
+    """The resident's wording, the publication's regions' title and where its ranks count."""
+    cost, regions = publication_cost(folder), publication_regions(folder)
+    code = resident.get("kelurahan_code")
+    wording = track_wording(cost, [code] if resident.get("is_resident") and code else regions)
+    kind = region_kind(regions)
+    return wording, region_title(regions), "seluruh wilayah publikasi" if kind == "kabupaten/kota" else kind
 
 
 def resolve_publication(path: Path) -> Path:
@@ -71,7 +103,9 @@ def explain_person(publication: Path, nik: str) -> PersonExplanation:
     publication_info = {key: manifest.get(key) for key in
                         ("publication_id", "reference_date", "code_version", "config_sha256", "started_at")}
     publication_info["path"] = str(folder)
-    return PersonExplanation(publication_info, residents[0], pairs, candidates[0] if candidates else None)
+    wording, title, rank_area = _wording(folder, residents[0])
+    return PersonExplanation(publication_info, residents[0], pairs, candidates[0] if candidates else None,
+                             wording=wording, regions_title=title, rank_area=rank_area)
 
 
 _ANSWER_WORDS = {
@@ -114,7 +148,7 @@ def render_text(explanation: PersonExplanation) -> str:
         lines.append("  (tidak ada kepesertaan yang mendekati)")
     lines += [
         "",
-        f"Jalur: {TRACK_SHORT.get(r['track'], r['track'])} — {r['track_reason']}",
+        f"Jalur: {explanation.track_short} — {r['track_reason']}",
         f"  domisili [{yes[r['is_resident']]}]: {r.get('resident_reason') or '-'}",
         f"  usia [{yes[r['age_eligible']]}]: {r.get('age_reason') or '-'}",
         f"  pekerjaan [{yes[r['works']]}]: {r.get('work_reason') or '-'}",
@@ -130,9 +164,10 @@ def render_text(explanation: PersonExplanation) -> str:
     if c is not None:
         lines += [
             f"Prioritas: {c['priority_reason']}",
-            f"  peringkat {c['priority_rank']} di kota, {c['kelurahan_rank']} di kelurahan (jalur {c['track']}); "
-            f"iuran Pemkot Rp {c['yearly_cost_rp']:,}/tahun".replace(f"{c['yearly_cost_rp']:,}",
-                                                                    f"{c['yearly_cost_rp']:,}".replace(",", ".")),
+            f"  peringkat {c['priority_rank']} di {explanation.rank_area}, {c['kelurahan_rank']} di "
+            f"{explanation.place_kind} (jalur {c['track']}); iuran {explanation.wording.government} "
+            f"Rp {c['yearly_cost_rp']:,}/tahun".replace(f"{c['yearly_cost_rp']:,}",
+                                                       f"{c['yearly_cost_rp']:,}".replace(",", ".")),
         ]
     else:
         lines.append("Tidak ada di daftar calon.")

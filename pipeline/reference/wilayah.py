@@ -32,6 +32,7 @@ __all__ = [
     "region_codes",
     "region_name",
     "region_title",
+    "region_kind",
     "region_government",
     "kabupaten_codes",
     "desa_kelurahan_of",
@@ -130,6 +131,19 @@ def region_title(codes: Iterable[str]) -> str:
     return ", ".join(names[:-1]) + " dan " + names[-1]
 
 
+def region_kind(codes: Iterable[str]) -> str:
+    """What the regions are, in a sentence: "kota" when they lie in one kota, "kabupaten" in one
+    kabupaten, "kabupaten/kota" when they span several (or a whole province).
+
+    >>> region_kind(["35.77"]), region_kind(["3519112009"]), region_kind(["35"])
+    ('kota', 'kabupaten', 'kabupaten/kota')
+    """
+    kabupaten = kabupaten_codes(codes)
+    if len(kabupaten) != 1:
+        return "kabupaten/kota"
+    return "kota" if region_name(kabupaten[0]).split()[0].upper() == "KOTA" else "kabupaten"
+
+
 def region_government(codes: Iterable[str]) -> str:
     """Who pays, as a report names it: "Pemkot" when the regions lie in one kota, "Pemkab" in one
     kabupaten, "Pemda" when they span several kabupaten/kota (or a whole province).
@@ -137,17 +151,16 @@ def region_government(codes: Iterable[str]) -> str:
     >>> region_government(["35.77"]), region_government(["351901"]), region_government(["3519", "3577"])
     ('Pemkot', 'Pemkab', 'Pemda')
     """
-    kabupaten = kabupaten_codes(codes)
-    if len(kabupaten) != 1:
-        return "Pemda"
-    return "Pemkot" if region_name(kabupaten[0]).split()[0].upper() == "KOTA" else "Pemkab"
+    return {"kota": "Pemkot", "kabupaten": "Pemkab"}.get(region_kind(codes), "Pemda")
 
 
 def kabupaten_codes(codes: Iterable[str]) -> tuple[str, ...]:
     """The kabupaten/kota (4 digits) that the chosen regions cover, sorted."""
     chosen = region_codes(codes)
-    out = {c for c, r in wilayah().items() if r.level == "kabupaten_kota" and any(c.startswith(x) for x in chosen)}
-    out |= {c[:4] for c in chosen if len(c) > 4}
+    out = {c[:4] for c in chosen if len(c) >= 4}
+    provinces = tuple(c for c in chosen if len(c) == 2)
+    if provinces:  # only then the whole reference is read (a lookup per desa/kelurahan stays cheap)
+        out |= {c for c, r in wilayah().items() if r.level == "kabupaten_kota" and c.startswith(provinces)}
     return tuple(sorted(out))
 
 

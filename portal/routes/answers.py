@@ -20,7 +20,6 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from pipeline.decisions.tracks import TRACKS
 from pipeline.privacy import mask_nik
 from portal import answers as store
 from portal import audit
@@ -122,14 +121,21 @@ def field_list(request: Request, user: ListUser, scope: ScopeDep, publication: P
                          "filter": {"halaman": "kerja lapangan"}, "page": number},
                  row_count=len(rows), client_ip=ip)
     visible = publication.nik_visible_digits
+    labels = publication.wording(scope.codes).labels
     people = [{**r, "ref": person_ref(secret, r["nik"]), "nik": _masked(r["nik"], scope.full_nik, visible),
-               "track_label": TRACKS.get(r["track"], r["track"]), "kpjs": _verify_kpjs(r),
+               "track_label": labels.get(r["track"], r["track"]), "kpjs": _verify_kpjs(r),
                "answers": latest.get(r["nik"], [])} for r in rows]
     return render(request, "fieldwork.html", {
         "publication": publication, "scope": scope, "people": people, "total": total, "to_verify": to_verify,
         "page": number, "pages": pages, "kelurahan_options": [(c, KELURAHAN_NAMES[c]) for c in scope.allowed],
         "can_answer": user.role in ("kelurahan", "kecamatan"),
     })
+
+
+def _track_label(publication: PublicationInfo, person: dict[str, Any]) -> str:
+    """The person's track in the words of their own kabupaten/kota."""
+    code = person.get("kelurahan_code")
+    return publication.wording([code] if code else None).labels.get(person["track"], person["track"])
 
 
 def _person_context(request: Request, scope: Scope, publication: PublicationInfo, person: dict[str, Any],
@@ -146,7 +152,7 @@ def _person_context(request: Request, scope: Scope, publication: PublicationInfo
     return {
         "publication": publication, "scope": scope, "ref": person_ref(secret, person["nik"]),
         "person": {**person, "nik": _masked(person["nik"], scope.full_nik, visible),
-                   "track_label": TRACKS.get(person["track"], person["track"])},
+                   "track_label": _track_label(publication, person)},
         "pairs": [{**p, "member_nik": _masked(p["member_nik"], scope.full_nik, visible)} for p in pairs],
         "history": history, "current_ids": current_ids, "pair_answers": store.PAIR_ANSWERS,
         "outcomes": store.OUTCOMES, "message": message, "saved": saved, "note_max": store.NOTE_MAX,

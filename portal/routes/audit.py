@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from starlette.responses import Response
 
-from pipeline.decisions.tracks import TRACKS
 from pipeline.errors import UcjError
 from pipeline.privacy import mask_nik
 from pipeline.published.person import explain_person
@@ -70,7 +69,7 @@ def publication_detail(request: Request, publication_id: str, user: Auditor, set
     manifest = publication.manifest
     outputs = sorted(manifest.get("outputs", {}).items())
     return render(request, "publication.html", {"publication": publication, "m": manifest, "outputs": outputs,
-                                                "tracks": TRACKS})
+                                                "wording": publication.wording()})
 
 
 @router.get("/penjelasan")
@@ -128,5 +127,4 @@ def explain(request: Request, user: Auditor, session: CsrfSession, publication: 
             context["result"] = result
             context["nik"] = digits if user.full_nik else mask_nik(digits, publication.nik_visible_digits)
             context["pairs"] = _masked_pairs(result.pairs, user.full_nik, publication.nik_visible_digits)
-            context["tracks"] = TRACKS
     return render(request, "explain.html", context, status_code=status)

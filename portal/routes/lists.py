@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from pipeline.decisions.tracks import CANDIDATE_TRACKS, TRACK_SHORT
+from pipeline.decisions.tracks import CANDIDATE_TRACKS
 from portal import audit, candidates
 from portal.deps import ClientIp, DbDep, FilterDep, ListUser, PublicationDep, ScopeDep, SettingsDep
 from portal.publications import published_workbooks
@@ -36,10 +36,11 @@ def candidate_list(request: Request, user: ListUser, scope: ScopeDep, filters: F
                  detail={"kelurahan": list(scope.codes) if len(scope.codes) < len(scope.allowed) else "semua",
                          "filter": filters.for_audit(), "page": number},
                  row_count=len(rows), client_ip=ip)
+    short = publication.wording(scope.codes).short  # the scope's scheme name
     return render(request, "list.html", {
         "publication": publication, "scope": scope, "filters": filters, "rows": rows, "total": total,
         "page": number, "pages": pages, "first_row": (number - 1) * settings.page_size + 1,
-        "query": urlencode(args), "tracks": [(t, TRACK_SHORT[t]) for t in CANDIDATE_TRACKS],
+        "query": urlencode(args), "tracks": [(t, short[t]) for t in CANDIDATE_TRACKS],
         "kelurahan_options": [(c, KELURAHAN_NAMES[c]) for c in scope.allowed], "rts": rts, "rws": rws,
         "workbooks": published_workbooks(publication, scope.codes),
         "visible_digits": publication.nik_visible_digits,

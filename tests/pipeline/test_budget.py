@@ -347,6 +347,8 @@ def test_budget_command_on_several_kabupaten_kota(two_regions: Path) -> None:
     out = result.output
     assert "Kabupaten Madiun (35.19), skema Jamsostek Rentan Kabupaten" in out
     assert "Kota Madiun (35.77), skema Pro JKK-JKM" in out
+    assert out.startswith("Skenario anggaran JKK-JKM daerah - publikasi")  # the two schemes' names differ
+    assert "  Calon Jamsostek Rentan Kabupaten 20 orang" in out and "  Calon Pro JKK-JKM             40 orang" in out
     assert "Rp 1.000.000 dari --amount berlaku untuk MASING-MASING kabupaten/kota" in out
     assert "Rp 20.000 per bulan x 6 = Rp 120.000 per tahun" in out
     assert "Rp 16.800 per bulan x 12 = Rp 201.600 per tahun" in out
@@ -360,6 +362,8 @@ def test_budget_command_on_several_kabupaten_kota(two_regions: Path) -> None:
                                               "--publication", str(two_regions)])
     assert one.exit_code == 0, one.output
     assert "Desa/Kelurahan" in one.output and "Kota Madiun" not in one.output
+    assert one.output.startswith("Skenario anggaran Jamsostek Rentan Kabupaten - publikasi")
+    assert "Pro JKK-JKM" not in one.output
     assert "Ditanggung APBD               8 orang (peringkat 1-24), Rp 960.000" in one.output
     as_json = json.loads(CliRunner().invoke(budget_command, ["--publication", str(two_regions), "--json"]).output)
     assert [(r["region_code"], r["covered"]) for r in as_json["regions"]] == [(KAB, 7), (KOTA, 10)]

@@ -229,24 +229,35 @@ def small_publication(folder: Path, regions: list[str], cost: dict) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("regions", "who", "others"), [
-    ([KOTA], "Pemkot", ("Pemkab", "Pemda")),
-    ([KAB], "Pemkab", ("Pemkot", "Pemda")),
-    (["351901"], "Pemkab", ("Pemkot", "Pemda")),  # one kecamatan of Kabupaten Madiun
-    ([KAB, KOTA], "Pemda", ("Pemkot", "Pemkab")),
+@pytest.mark.parametrize(("regions", "who", "scheme", "others"), [
+    ([KOTA], "Pemkot", "Pro JKK-JKM", ("Pemkab", "Pemda", "Jamsostek Rentan Kabupaten", "JKK-JKM daerah")),
+    ([KAB], "Pemkab", "Jamsostek Rentan Kabupaten", ("Pemkot", "Pemda", "Pro JKK-JKM")),
+    (["351901"], "Pemkab", "Jamsostek Rentan Kabupaten", ("Pemkot", "Pemda", "Pro JKK-JKM")),  # a kecamatan of it
+    ([KAB, KOTA], "Pemda", "JKK-JKM daerah", ("Pemkot", "Pemkab")),  # two schemes named differently
 ])
-def test_who_pays_follows_the_region(tmp_path: Path, regions: list[str], who: str, others: tuple[str, ...]) -> None:
+def test_who_pays_follows_the_region(tmp_path: Path, regions: list[str], who: str, scheme: str,
+                                     others: tuple[str, ...]) -> None:
     from pipeline.published.budget import publication_cost
 
     folder = small_publication(tmp_path / "pub", regions, TWO_RATES)
     html = render_report_html(folder, cost=publication_cost(folder), publication_id="p")
     assert f"berapa biayanya bagi {who}</p>" in html
-    assert f"{who} dapat menanggung" in html
+    assert f"{who} dapat menanggung" in html and re.search(rf"<b>\d+ calon {scheme}</b>", html)
     assert f'<th class="r">Iuran {who} per tahun</th>' in html
-    assert f"Calon Pro JKK-JKM (iuran dibayar {who})" in html and f"Iuran JKK + JKM dibayar {who} (APBD" in html
-    for other in others:
+    assert f"Calon {scheme} (iuran dibayar {who})" in html and f"Iuran JKK + JKM dibayar {who} (APBD" in html
+    assert f"batas {scheme}: desil 1-5" in html and f"<h2>Kurva biaya {scheme} dan anggaran APBD</h2>" in html
+    for other in others:  # the charts too: their text is in the page
         assert other not in html
     assert ("<h2>Skenario anggaran per kabupaten/kota</h2>" in html) == (who == "Pemda")
+
+
+def test_regions_sharing_a_scheme_name_keep_it(tmp_path: Path) -> None:
+    from pipeline.published.budget import publication_cost
+
+    same = {**TWO_RATES, "regions": {"35.19": {**TWO_RATES["regions"]["35.19"], "scheme": "Pro JKK-JKM"}}}
+    folder = small_publication(tmp_path / "pub", [KAB, KOTA], same)
+    html = render_report_html(folder, cost=publication_cost(folder), publication_id="p")
+    assert "Calon Pro JKK-JKM (iuran dibayar Pemda)" in html and "JKK-JKM daerah" not in html
 
 
 def test_the_budget_page_has_a_row_per_kabupaten_kota(tmp_path: Path) -> None:
@@ -265,7 +276,7 @@ def test_the_budget_page_has_a_row_per_kabupaten_kota(tmp_path: Path) -> None:
         ["Jumlah", "", "", f"Rp {dots(360_007 + 5 * YEARLY)}", "16", "8", f"Rp {dots(360_000 + 5 * YEARLY)}", "Rp 7",
          "8", f"Rp {dots(600_000 + 3 * YEARLY)}"],
     ]
-    assert "Pemda dapat menanggung <b>8 calon Pro JKK-JKM</b>" in html
+    assert "Pemda dapat menanggung <b>8 calon JKK-JKM daerah</b>" in html  # the two schemes' names differ
     assert "per orang menurut tarif masing-masing kabupaten/kota" in html
     assert html.count("<svg") == 3  # the cost chart: one curve per kabupaten/kota
     # the desa/kelurahan table: covered and CSR cost from each one's own kabupaten/kota (candidates alternate
@@ -279,5 +290,5 @@ def test_the_budget_page_has_a_row_per_kabupaten_kota(tmp_path: Path) -> None:
     # an amount given is tried for each kabupaten/kota
     each = render_report_html(folder, cost=publication_cost(folder), amount_rp=2 * YEARLY, publication_id="p")
     assert f"<b>Rp {dots(2 * YEARLY)}</b> per tahun untuk masing-masing dari 2 kabupaten/kota" in each
-    assert "Pemda dapat menanggung <b>5 calon Pro JKK-JKM</b>" in each  # 3 at Rp 120.000 + 2 at Rp 201.600
+    assert "Pemda dapat menanggung <b>5 calon JKK-JKM daerah</b>" in each  # 3 at Rp 120.000 + 2 at Rp 201.600
     assert render_report_html(folder, cost=publication_cost(folder), publication_id="p") == html

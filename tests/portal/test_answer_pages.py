@@ -14,6 +14,7 @@ from portal.answers import verify_answer_chain
 from portal.db import connect, stored_secret
 from portal.routes.answers import person_ref
 from portal.settings import PortalSettings
+from tests.conftest import KAB_SCHEME
 from tests.portal.conftest import FIRST_ID, KEL_A, LATEST_ID, audit_rows, csrf_from, logged_in, masked, parquet_rows
 
 
@@ -157,3 +158,16 @@ def test_an_answer_made_on_an_old_publication_records_it_and_applies(client: Tes
         snapshot = load_answers(con, settings.database)
         assert (snapshot.outcomes, snapshot.unmatched) == (1, 0)
         assert con.execute("SELECT outcome, publication_id FROM field_outcomes").fetchall() == [("moved", FIRST_ID)]
+
+
+def test_field_pages_name_a_kabupaten_track_in_its_own_words(make_client, settings: PortalSettings,  # noqa: ANN001
+                                                             two_region_publication) -> None:  # noqa: ANN001
+    person = parquet_rows(two_region_publication / "latest" / "candidates.parquet",
+                          "track = 'pro_jkk_jkm' AND kelurahan_code LIKE '3519%' ORDER BY priority_rank LIMIT 1")[0]
+    client = logged_in(make_client(publications=two_region_publication), "auditor")
+    label = f"Calon {KAB_SCHEME} (iuran dibayar Pemkab)"
+    listing = client.get(f"/lapangan?kelurahan={person['kelurahan_code']}").text
+    assert label in listing and "Pemkot" not in listing and "Pro JKK-JKM" not in listing
+    page = client.get(f"/lapangan/orang/{_ref(settings, person['nik'])}")
+    assert page.status_code == 200 and person["nama"] in page.text
+    assert label in page.text and "Pemkot" not in page.text and "Pro JKK-JKM" not in page.text

@@ -16,6 +16,7 @@ from portal.app import ROUTERS
 from portal.db import connect, init_db, stored_secret
 from portal.security import nik_digest
 from portal.settings import PortalSettings
+from tests.conftest import KAB_SCHEME, TWO_REGION_ID
 from tests.portal.conftest import FIRST_ID, KEL_A, LATEST_ID, audit_rows, csrf_from, logged_in, masked, parquet_rows
 
 
@@ -206,3 +207,45 @@ def test_auditors_see_the_whole_city_masked(client: TestClient, candidates_parqu
     page = logged_in(client, "auditor").get("/daftar").text
     assert f"<strong>{len(parquet_rows(candidates_parquet)):,}</strong>".replace(",", ".") in page
     assert logged_in(client, "auditor").get(f"/daftar?kelurahan={KEL_A}").status_code == 200
+
+
+def _kabupaten_candidate(root: Path) -> dict:
+    """The best-ranked Pro JKK-JKM-track candidate of a desa of Kabupaten Madiun in `two_region_publication`."""
+    return parquet_rows(root / "latest" / "candidates.parquet",
+                        "track = 'pro_jkk_jkm' AND kelurahan_code LIKE '3519%' AND substr(kelurahan_code, 7, 1) = '2' "
+                        "ORDER BY priority_rank LIMIT 1")[0]
+
+
+def test_explaining_a_kabupaten_resident_uses_its_own_words(make_client, two_region_publication: Path) -> None:
+    person = _kabupaten_candidate(two_region_publication)
+    client = logged_in(make_client(publications=two_region_publication), "auditor")
+    token = csrf_from(client.get("/penjelasan").text)
+    page = client.post("/penjelasan", data={"nik": person["nik"], "csrf_token": token})
+    assert page.status_code == 200
+    text = page.text
+    assert f"<strong>Calon {KAB_SCHEME} (iuran dibayar Pemkab)</strong>" in text
+    assert "Warga Kabupaten Madiun dan Kota Madiun: ya" in text and f"desil memenuhi {KAB_SCHEME}: ya" in text
+    assert (f"Peringkat {_number(person['priority_rank'])} di seluruh wilayah publikasi, "
+            f"{_number(person['kelurahan_rank'])} di desa; iuran Pemkab Rp 240.000 per tahun.") in text
+    assert "Pemkot" not in text and "Pro JKK-JKM" not in text
+
+
+def test_explaining_a_kota_madiun_resident_keeps_its_words(client: TestClient, candidates_parquet: Path) -> None:
+    person = parquet_rows(candidates_parquet, "track = 'pro_jkk_jkm' ORDER BY priority_rank LIMIT 1")[0]
+    token = csrf_from(logged_in(client, "auditor").get("/penjelasan").text)
+    text = client.post("/penjelasan", data={"nik": person["nik"], "csrf_token": token}).text
+    assert "<strong>Calon Pro JKK-JKM (iuran dibayar Pemkot)</strong>" in text
+    assert "Warga Kota Madiun: ya" in text and "desil memenuhi Pro JKK-JKM: ya" in text
+    assert f"di kelurahan; iuran Pemkot Rp {_number(person['yearly_cost_rp'])} per tahun." in text
+    assert "Pemkab" not in text and "Pemda" not in text
+
+
+def test_the_publication_page_names_the_tracks_in_the_regions_words(make_client, two_region_publication: Path,
+                                                                     client: TestClient) -> None:
+    two = logged_in(make_client(publications=two_region_publication), "auditor").get(f"/riwayat/{TWO_REGION_ID}")
+    assert two.status_code == 200
+    assert "<dt>Calon JKK-JKM daerah (iuran dibayar Pemda)</dt>" in two.text  # two schemes named differently
+    assert "<dt>Biaya JKK-JKM daerah per tahun</dt>" in two.text
+    madiun = logged_in(client, "auditor").get(f"/riwayat/{LATEST_ID}").text
+    assert "<dt>Calon Pro JKK-JKM (iuran dibayar Pemkot)</dt>" in madiun
+    assert "<dt>Biaya Pro JKK-JKM per tahun</dt>" in madiun

@@ -19,6 +19,7 @@ from portal.exports import EXPORT_COLUMNS, _csv_cell
 from portal.scope import scope_for
 from portal.settings import PortalSettings
 from portal.users import User
+from tests.conftest import KAB_SCHEME
 from tests.portal.conftest import KEC_A, KEL_A, KEL_B, LATEST_ID, audit_rows, logged_in, masked, parquet_rows
 
 HEADERS = ["Kelurahan", *(h for h, _, _, _ in OFFICER_COLUMNS)]
@@ -143,3 +144,32 @@ def test_csv_cells_cannot_become_formulas(value: object, kind: str, cell: str) -
 def test_export_columns_follow_the_officer_workbook() -> None:
     assert [h for h, _, _, _ in EXPORT_COLUMNS] == HEADERS
     assert all(not re.search(r"\b[krc]\.", expr) for _, expr, _, _ in EXPORT_COLUMNS)
+
+
+def _kabupaten_desa(root: Path) -> str:
+    """A desa of Kabupaten Madiun with Pro JKK-JKM-track candidates in `two_region_publication`."""
+    return parquet_rows(root / "latest" / "candidates.parquet",
+                        "track = 'pro_jkk_jkm' AND kelurahan_code LIKE '3519%' AND substr(kelurahan_code, 7, 1) = '2' "
+                        "ORDER BY priority_rank LIMIT 1")[0]["kelurahan_code"]
+
+
+def test_a_kabupaten_desa_downloads_in_its_own_words(make_client, two_region_publication: Path) -> None:
+    code = _kabupaten_desa(two_region_publication)
+    client = logged_in(make_client(publications=two_region_publication), "auditor")
+    ours = _xlsx_rows(client.get(f"/daftar/unduh/xlsx?kelurahan={code}").content)
+    assert ours[0][-1] == "Iuran Pemkab per tahun (Rp)"
+    assert f"Calon {KAB_SCHEME} (iuran dibayar Pemkab)" in {r[2] for r in ours[1:]}
+    published = next((two_region_publication / "latest" / "kelurahan").rglob(f"{code}-*.xlsx"))
+    theirs = list(openpyxl.load_workbook(published, read_only=True).active.iter_rows(values_only=True))
+    assert [r[1:] for r in ours] == theirs  # the same words as the pipeline's own workbook
+    rows = list(csv.reader(io.StringIO(client.get(f"/daftar/unduh/csv?kelurahan={code}").content.decode("utf-8-sig")),
+                           delimiter=";"))
+    assert rows[0][-1] == "Iuran Pemkab per tahun (Rp)"
+    assert f"Calon {KAB_SCHEME} (iuran dibayar Pemkab)" in {r[2] for r in rows[1:]}
+    listed = client.get(f"/daftar?kelurahan={code}").text
+    assert f'title="Calon {KAB_SCHEME} (iuran dibayar Pemkab)">{KAB_SCHEME}</td>' in listed
+    assert "Pro JKK-JKM" not in listed and "Pemkot" not in listed
+    # the whole publication: two kabupaten/kota whose schemes are named differently
+    everything = _xlsx_rows(client.get("/daftar/unduh/xlsx").content)
+    assert everything[0][-1] == "Iuran Pemda per tahun (Rp)"
+    assert "Calon JKK-JKM daerah (iuran dibayar Pemda)" in {r[2] for r in everything[1:]}
