@@ -10,10 +10,12 @@ the run are compared on the same people.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 __all__ = ["Scores", "evaluate", "format_report", "LabelScores", "label_scores", "format_label_report"]
@@ -88,14 +90,35 @@ class Scores:
         return right / (right + self.listed_beyond_evidence) if right + self.listed_beyond_evidence else 1.0
 
 
+def _truth_tables(truth_dir: Path) -> tuple[pa.Table, pa.Table]:
+    """The truth of one generated folder (`truth_dir` holds members.parquet) or of every part of a
+    multi-part one (`truth_dir/part-*/truth`, as `ucj generate --region` writes a province). Each
+    membership row gets the SHA-256 of its export when the export lies beside its truth folder, so rows
+    of same-named files in different parts are told apart (the warehouse keeps each file's hash)."""
+    folders = [truth_dir] if (truth_dir / "members.parquet").exists() else sorted(truth_dir.glob("part-*/truth"))
+    if not folders:
+        raise FileNotFoundError(f"no members.parquet in {truth_dir} nor in its part-*/truth folders")
+    members, residents = [], []
+    for folder in folders:
+        table = pq.read_table(folder / "members.parquet")
+        hashes = {name: hashlib.sha256((folder.parent / name).read_bytes()).hexdigest()
+                  for name in set(table["source_file"].to_pylist()) if (folder.parent / name).is_file()}
+        members.append(table.append_column("file_sha256", pa.array(
+            [hashes.get(name) for name in table["source_file"].to_pylist()], pa.string())))
+        residents.append(pq.read_table(folder / "residents.parquet"))
+    return pa.concat_tables(members), pa.concat_tables(residents, promote_options="default")
+
+
 def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links: str = "engine") -> Scores:
-    """Compare the warehouse in `con` with `truth_dir` (residents.parquet, members.parquet).
+    """Compare the warehouse in `con` with `truth_dir` (residents.parquet, members.parquet, or the
+    part-*/truth folders of a multi-part generation).
 
     `predicted_links` is "engine" (the `links` table) or the name of a table with columns
     (member_id, resident_id) holding another linker's one-to-one links, e.g. Splink's.
     """
-    con.register("truth_members", pq.read_table(Path(truth_dir) / "members.parquet"))
-    con.register("truth_residents", pq.read_table(Path(truth_dir) / "residents.parquet"))
+    members, residents = _truth_tables(Path(truth_dir))
+    con.register("truth_members", members)
+    con.register("truth_residents", residents)
     links = ("SELECT member_id, resident_id FROM links WHERE decision = 'link'" if predicted_links == "engine"
              else f"SELECT member_id, resident_id FROM {predicted_links}")
     con.execute("""
@@ -103,7 +126,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
     SELECT tm.errors, tm.resident_nik AS true_nik, tm.status = 'AKTIF' AS active,
         m.member_id, m.is_active, tr.resident_id AS true_resident_id
     FROM truth_members tm
-    LEFT JOIN source_files f ON f.file_name = tm.source_file AND f.role = 'members'
+    LEFT JOIN source_files f ON f.role = 'members' AND (f.sha256 = tm.file_sha256
+        OR (tm.file_sha256 IS NULL AND f.file_name = tm.source_file))
     LEFT JOIN memberships m ON m.file_id = f.file_id AND m.source_row = tm.source_row
     LEFT JOIN residents tr ON tr.nik = tm.resident_nik
     """)
@@ -151,7 +175,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path, *, predicted_links
                          AND (m.birth_date IS NULL OR x.birth_date = m.birth_date)) >= 2) AS blind
             FROM eval_people p
             JOIN truth_members tm ON tm.resident_nik = p.nik AND tm.status = 'AKTIF'
-            LEFT JOIN source_files f ON f.file_name = tm.source_file AND f.role = 'members'
+            LEFT JOIN source_files f ON f.role = 'members' AND (f.sha256 = tm.file_sha256
+        OR (tm.file_sha256 IS NULL AND f.file_name = tm.source_file))
             LEFT JOIN memberships m ON m.file_id = f.file_id AND m.source_row = tm.source_row
             LEFT JOIN rejects j ON j.role = 'members' AND j.file_id = f.file_id AND j.source_row = tm.source_row
             WHERE p.in_scope AND p.truly_covered AND NOT p.predicted_covered

@@ -21,6 +21,7 @@ own), predicted 4 (2, 5, 6, 7), correct 2: precision 0.5, recall 0.5. Blocking: 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -55,7 +56,8 @@ def scored(tmp_path: Path):
                              "status": [r[2] for r in rows], "errors": [r[3] for r in rows]}),
                    truth / "members.parquet")
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("CREATE TABLE source_files AS SELECT 1 AS file_id, 'm.xlsx' AS file_name, 'members' AS role")
+    con.execute("CREATE TABLE source_files AS SELECT 1 AS file_id, 'm.xlsx' AS file_name, 'members' AS role, "
+                "NULL::VARCHAR AS sha256")
     con.execute("CREATE TABLE residents (resident_id INTEGER, nik VARCHAR, name_sorted VARCHAR, birth_date DATE)")
     con.executemany("INSERT INTO residents VALUES (?, ?, ?, DATE '1990-01-01')",
                     [[i, NIK[i], f"NAME {i}"] for i in range(1, 8)])
@@ -139,3 +141,37 @@ def test_ucj_eval_needs_no_publication_unless_scoring_labels(tmp_path: Path) -> 
     assert "standard profile" in result.output
     labels = CliRunner().invoke(main, ["eval", "--labels", "--publication", str(missing)])
     assert labels.exit_code != 0 and "no publication found" in str(labels.exception)
+
+
+def test_the_parts_of_a_province_are_scored_together(tmp_path: Path) -> None:
+    # Two parts, each with an export of the same name: its rows are told apart by the file's hash.
+    # Part 0's row is linked right; part 1's (same file name, same row number) is not: R2 wrongly listed.
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE source_files (file_id INTEGER, file_name VARCHAR, role VARCHAR, sha256 VARCHAR)")
+    for part in (0, 1):
+        folder = tmp_path / f"part-00{part}"
+        (folder / "truth").mkdir(parents=True)
+        (folder / "m.csv").write_text(f"export of part {part}\n", encoding="utf-8")
+        digest = hashlib.sha256((folder / "m.csv").read_bytes()).hexdigest()
+        con.execute("INSERT INTO source_files VALUES (?, 'm.csv', 'members', ?)", [10 + part, digest])
+        pq.write_table(pa.table({"source_row": [2], "nik": [NIK[part + 1]], "true_status": ["covered"]}),
+                       folder / "truth" / "residents.parquet")
+        pq.write_table(pa.table({"source_file": ["m.csv"], "source_row": [2], "resident_nik": [NIK[part + 1]],
+                                 "status": ["AKTIF"], "errors": [""]}), folder / "truth" / "members.parquet")
+    con.execute("CREATE TABLE residents AS SELECT * FROM (VALUES (1, ?, 'A', DATE '1990-01-01'), "
+                "(2, ?, 'B', DATE '1990-01-01')) t(resident_id, nik, name_sorted, birth_date)", [NIK[1], NIK[2]])
+    con.execute("CREATE TABLE tracks AS SELECT resident_id, TRUE AS age_eligible, TRUE AS works, TRUE AS is_resident "
+                "FROM residents")
+    con.execute("CREATE TABLE coverage AS SELECT * FROM (VALUES (1, 'covered'), (2, 'uncovered')) "
+                "t(resident_id, coverage_status)")
+    con.execute("CREATE TABLE memberships AS SELECT * FROM (VALUES (100, 10, 2, TRUE, ?), (101, 11, 2, TRUE, ?)) "
+                "t(member_id, file_id, source_row, is_active, nik)", [NIK[1], NIK[2]])
+    for column in ("nik15 VARCHAR", "nik_prefix VARCHAR", "birth_date DATE", "nik_birth_date DATE",
+                   "name_sorted VARCHAR"):
+        con.execute(f"ALTER TABLE memberships ADD COLUMN {column}")
+    con.execute("CREATE TABLE links AS SELECT 100 AS member_id, 1 AS resident_id, 'link' AS decision")
+    con.execute("CREATE TABLE candidate_pairs AS SELECT 100 AS member_id, 1 AS resident_id")
+    con.execute("CREATE TABLE rejects (role VARCHAR, file_id INTEGER, source_row INTEGER, reason_code VARCHAR)")
+    scores = evaluate(con, tmp_path)
+    assert (scores.pair_true, scores.pair_correct, scores.blocking_found) == (2, 1, 1)
+    assert (scores.list_predicted, scores.covered_wrongly_listed) == (1, 1)
