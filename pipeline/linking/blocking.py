@@ -11,8 +11,8 @@ true owner can still be found.
 
 The rules are equi-joins on keys that hold few residents however large the register: a birth date
 with a name key (a word, or its first or last three letters), an uncommon word (or the whole name)
-with two of the three date fields, a NIK or its one-typo variants. The date rules look within the
-regency of a whole, valid NIK (its first four digits, kept from the first registration, so people
+with two of the three date fields, a NIK or its one-typo variants. The birth-date rule looks within
+the regency of a whole, valid NIK (its first four digits, kept from the first registration, so people
 who moved are still found); rows without one meet every regency. A province is then blocked
 regency by regency instead of pairing everyone born the same day. `birth_date_training` pairs an
 evenly spread sample of memberships with everyone born the same day: the model learns from those
@@ -57,14 +57,12 @@ _NAMES_RELATED = f"""(list_has_any(string_split(m.name_sorted, ' '), string_spli
                AND contains(r.name_sorted, m.name_sorted))
            OR {_SOME_WORD_CLOSE})"""
 
-# For pairs already sharing a word: the names as wholes are close (a typo), or the shorter, of two
-# words or more, has all its words in (or each close to a word of) the longer. A lone shared word
-# ("SUTRISNO" in AGUS SUTRISNO) with a damaged date is too weak to be worth a comparison.
+# For pairs already sharing a word: the names as wholes are close (a typo), or the shorter has all
+# its words in (or each close to a word of) the longer.
 _M_WORDS, _R_WORDS = "string_split(m.name_sorted, ' ')", "string_split(r.name_sorted, ' ')"
 _NAMES_CLOSE = f"""(jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.9
-           OR (least(len({_M_WORDS}), len({_R_WORDS})) >= 2
-               AND (list_has_all({_M_WORDS}, {_R_WORDS}) OR list_has_all({_R_WORDS}, {_M_WORDS})
-                    OR {monge_elkan_sql(_M_WORDS, _R_WORDS)} >= {WORDS_SIMILAR})))"""
+           OR list_has_all({_M_WORDS}, {_R_WORDS}) OR list_has_all({_R_WORDS}, {_M_WORDS})
+           OR {monge_elkan_sql(_M_WORDS, _R_WORDS)} >= {WORDS_SIMILAR})"""
 
 # Blocking keys of a name: each word, and its first and last three letters (a typo further in,
 # or a nickname that keeps the last syllables: "WOYO" / SISWOYO). Joined together with a birth
@@ -72,13 +70,12 @@ _NAMES_CLOSE = f"""(jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.9
 NAME_KEYS_SQL = ("list_distinct(flatten(list_transform(string_split({col}, ' '), "
                  "lambda w: [w, '<' || left(w, 3), '>' || right(w, 3)])))")
 
-# Words more residents carry than this share (and than COMMON_WORD_MIN) are no key on their own
-# in the rules below (SRI, MUHAMAD, NUR): joined on them the pairs would grow with the square of
-# the city. A name of only such words is keyed by itself, whole.
-COMMON_WORD_SHARE = 0.01
-COMMON_WORD_MIN = 50
+# Words more residents carry than this are no key on their own in the rules below (SRI, MUHAMAD,
+# NUR in a city, many more in a province): a key then holds a handful of residents per year and
+# month however large the register. A name of only such words is keyed by itself, whole.
+COMMON_WORD_CARRIERS = 5_000
 
-# The regency of an export row's NIK when the NIK is whole and well formed: the date rules look for
+# The regency of an export row's NIK when the NIK is whole and well formed: the birth-date rule looks for
 # its owner among residents whose NIK was issued in the same regency (a NIK keeps the regency of
 # first registration, so people who moved are still found). A typo in the regency digits is the
 # NIK-typo rules' to find. Rows without such a NIK meet residents of every regency.
@@ -101,10 +98,12 @@ _DOB_KEYS = """
 """
 
 # Open memberships' uncommon words (or whole name) and a birth date (stated, else the NIK's), for
-# the rules that take a date off by one field *and* a name written another way.
-_WORD_DATE_KEYS = f"""
-    WITH y AS (SELECT member_id, name_sorted, coalesce(birth_date, nik_birth_date) AS d, {_MEMBER_REGION} AS region
-               FROM {{members}} m WHERE coalesce(birth_date, nik_birth_date) IS NOT NULL AND name_sorted <> ''),
+# the rules that take a date off by one field *and* a name written another way. They meet every
+# regency: a row whose date and name are both damaged often has a damaged NIK too (restricted to the
+# NIK's regency, these rules lost true pairs and the EM estimates of rare date levels with them).
+_WORD_DATE_KEYS = """
+    WITH y AS (SELECT member_id, name_sorted, coalesce(birth_date, nik_birth_date) AS d, NULL::VARCHAR AS region
+               FROM {members} m WHERE coalesce(birth_date, nik_birth_date) IS NOT NULL AND name_sorted <> ''),
     mw AS (SELECT DISTINCT y.member_id, y.d, t.w, y.region FROM y, unnest(string_split(y.name_sorted, ' ')) AS t(w)
            JOIN block_word_commonness s ON s.w = t.w WHERE s.uncommon
            UNION SELECT member_id, d, '=' || name_sorted, region FROM y)
@@ -207,8 +206,7 @@ def _build_name_keys(con: duckdb.DuckDBPyConnection) -> None:
         SELECT DISTINCT resident_id, birth_date, t.k, left(nik, 4) AS region FROM residents,
         unnest({NAME_KEYS_SQL.format(col="name_sorted")}) AS t(k) WHERE birth_date IS NOT NULL""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE block_word_commonness AS
-        SELECT w, count(DISTINCT resident_id) <= greatest({COMMON_WORD_MIN},
-                   {COMMON_WORD_SHARE} * (SELECT count(*) FROM residents)) AS uncommon
+        SELECT w, count(DISTINCT resident_id) <= {COMMON_WORD_CARRIERS} AS uncommon
         FROM (SELECT resident_id, unnest(string_split(name_sorted, ' ')) AS w FROM residents) GROUP BY w""")
     con.execute("""CREATE OR REPLACE TEMP TABLE block_resident_words AS
         SELECT DISTINCT r.resident_id, r.birth_date, t.w, left(r.nik, 4) AS region

@@ -61,8 +61,8 @@ def test_a_name_written_another_way_with_a_damaged_date_is_still_compared(writte
 
 
 def test_date_rules_look_within_the_regency_of_a_whole_nik() -> None:
-    # A valid NIK of Kabupaten Madiun (3519): its owner was registered there, so the date rules do
-    # not pair it with a namesake born the same day in the city; a row without a NIK meets him.
+    # A valid NIK of Kabupaten Madiun (3519): its owner was registered there, so the birth-date rule
+    # does not pair it with a namesake born the same day in the city; a row without a NIK meets him.
     namesake = ("3577014305900001", "SITI AMINAH", date(1990, 5, 3))
     assert _pairs(("3519014305900007", "SITI AMINAH", date(1990, 5, 3)), (namesake,)) == {1: "birth_date_training"}
     assert _pairs((None, "SITI AMINAH", date(1990, 5, 3)), (namesake,)) == {1: "birth_date"}
