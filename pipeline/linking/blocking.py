@@ -47,11 +47,13 @@ TRAINING_PAIRS_MAX = 2_000_000
 # all an officer could do, and the pairs would grow with the square of the city).
 NAME_ONLY_MAX_CARRIERS = 5
 
+_M_WORDS, _R_WORDS = "string_split(m.name_sorted, ' ')", "string_split(r.name_sorted, ' ')"
+
 # Two names worth comparing: a word shared, the whole close, a word of one close to a word of the
 # other (a dropped word and a typo: "FARHN" / "AGUS FARHAN SAPUTRO"), or a nickname held in the other.
-_SOME_WORD_CLOSE = ("list_max(list_transform(string_split(m.name_sorted, ' '), lambda a: list_max(list_transform("
-                    "string_split(r.name_sorted, ' '), lambda b: jaro_winkler_similarity(a, b))))) >= 0.88")
-_NAMES_RELATED = f"""(list_has_any(string_split(m.name_sorted, ' '), string_split(r.name_sorted, ' '))
+_SOME_WORD_CLOSE = (f"list_max(list_transform({_M_WORDS}, lambda a: list_max(list_transform("
+                    f"{_R_WORDS}, lambda b: jaro_winkler_similarity(a, b))))) >= {WORDS_SIMILAR}")
+_NAMES_RELATED = f"""(list_has_any({_M_WORDS}, {_R_WORDS})
            OR jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.75
            OR (NOT contains(m.name_sorted, ' ') AND length(m.name_sorted) >= 3
                AND contains(r.name_sorted, m.name_sorted))
@@ -59,7 +61,6 @@ _NAMES_RELATED = f"""(list_has_any(string_split(m.name_sorted, ' '), string_spli
 
 # For pairs already sharing a word: the names as wholes are close (a typo), or the shorter has all
 # its words in (or each close to a word of) the longer.
-_M_WORDS, _R_WORDS = "string_split(m.name_sorted, ' ')", "string_split(r.name_sorted, ' ')"
 _NAMES_CLOSE = f"""(jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.9
            OR list_has_all({_M_WORDS}, {_R_WORDS}) OR list_has_all({_R_WORDS}, {_M_WORDS})
            OR {monge_elkan_sql(_M_WORDS, _R_WORDS)} >= {WORDS_SIMILAR})"""
@@ -102,11 +103,11 @@ _DOB_KEYS = """
 # regency: a row whose date and name are both damaged often has a damaged NIK too (restricted to the
 # NIK's regency, these rules lost true pairs and the EM estimates of rare date levels with them).
 _WORD_DATE_KEYS = """
-    WITH y AS (SELECT member_id, name_sorted, coalesce(birth_date, nik_birth_date) AS d, NULL::VARCHAR AS region
-               FROM {members} m WHERE coalesce(birth_date, nik_birth_date) IS NOT NULL AND name_sorted <> ''),
-    mw AS (SELECT DISTINCT y.member_id, y.d, t.w, y.region FROM y, unnest(string_split(y.name_sorted, ' ')) AS t(w)
+    WITH y AS (SELECT member_id, name_sorted, coalesce(birth_date, nik_birth_date) AS d FROM {members}
+               WHERE coalesce(birth_date, nik_birth_date) IS NOT NULL AND name_sorted <> ''),
+    mw AS (SELECT DISTINCT y.member_id, y.d, t.w FROM y, unnest(string_split(y.name_sorted, ' ')) AS t(w)
            JOIN block_word_commonness s ON s.w = t.w WHERE s.uncommon
-           UNION SELECT member_id, d, '=' || name_sorted, region FROM y)
+           UNION SELECT member_id, d, '=' || name_sorted FROM y)
 """
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
@@ -167,10 +168,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "name_year", "satu kata nama sama dan nama mirip, tahun lahir sama, dan hari atau bulan lahir sama",
         f"""{_WORD_DATE_KEYS}
-        , hits AS ({_regional("mw", "block_resident_words", "x.w = k.w AND year(x.birth_date) = year(k.d) "
-                              "AND (month(x.birth_date) = month(k.d) OR day(x.birth_date) = day(k.d))")})
-        SELECT DISTINCT h.member_id, h.resident_id FROM hits h
-        JOIN {{members}} m ON m.member_id = h.member_id JOIN residents r ON r.resident_id = h.resident_id
+        SELECT DISTINCT k.member_id, x.resident_id FROM mw k JOIN block_resident_words x ON x.w = k.w
+            AND year(x.birth_date) = year(k.d) AND (month(x.birth_date) = month(k.d) OR day(x.birth_date) = day(k.d))
+        JOIN {{members}} m ON m.member_id = k.member_id JOIN residents r ON r.resident_id = x.resident_id
         WHERE {_NAMES_CLOSE}""",
         scope="open",
     ),
@@ -189,10 +189,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "name_month_day", "satu kata nama sama dan nama mirip, hari dan bulan lahir sama",
         f"""{_WORD_DATE_KEYS}
-        , hits AS ({_regional("mw", "block_resident_words",
-                              "x.w = k.w AND month(x.birth_date) = month(k.d) AND day(x.birth_date) = day(k.d)")})
-        SELECT DISTINCT h.member_id, h.resident_id FROM hits h
-        JOIN {{members}} m ON m.member_id = h.member_id JOIN residents r ON r.resident_id = h.resident_id
+        SELECT DISTINCT k.member_id, x.resident_id FROM mw k JOIN block_resident_words x ON x.w = k.w
+            AND month(x.birth_date) = month(k.d) AND day(x.birth_date) = day(k.d)
+        JOIN {{members}} m ON m.member_id = k.member_id JOIN residents r ON r.resident_id = x.resident_id
         WHERE {_NAMES_CLOSE}""",
         scope="open",
     ),
@@ -209,10 +208,10 @@ def _build_name_keys(con: duckdb.DuckDBPyConnection) -> None:
         SELECT w, count(DISTINCT resident_id) <= {COMMON_WORD_CARRIERS} AS uncommon
         FROM (SELECT resident_id, unnest(string_split(name_sorted, ' ')) AS w FROM residents) GROUP BY w""")
     con.execute("""CREATE OR REPLACE TEMP TABLE block_resident_words AS
-        SELECT DISTINCT r.resident_id, r.birth_date, t.w, left(r.nik, 4) AS region
+        SELECT DISTINCT r.resident_id, r.birth_date, t.w
         FROM residents r, unnest(string_split(r.name_sorted, ' ')) AS t(w)
         JOIN block_word_commonness s ON s.w = t.w WHERE s.uncommon AND r.birth_date IS NOT NULL
-        UNION SELECT resident_id, birth_date, '=' || name_sorted, left(nik, 4) FROM residents
+        UNION SELECT resident_id, birth_date, '=' || name_sorted FROM residents
         WHERE birth_date IS NOT NULL AND name_sorted <> ''""")
 
 

@@ -73,8 +73,8 @@ def test_date_rules_look_within_the_regency_of_a_whole_nik() -> None:
         1: "nik_exact", 2: "birth_date_training"}
 
 
-def test_word_rules_do_not_pair_every_resident_sharing_a_common_word() -> None:
-    # SRI is in half the register: sharing it, the year and the month is not enough.
+def test_a_shared_word_with_a_near_date_is_not_enough() -> None:
+    # Sharing SRI, the year and the month: the names must also be close as wholes or word by word.
     residents = [(f"35770143059{i:05d}", f"SRI {name}", date(1990, 5, 3)) for i, name in
                  enumerate(("WAHYUNI", "LESTARI", "HANDAYANI", "MULYANI"), 1)]
     assert _pairs((None, "SRI RAHAYU KUSUMA", date(1990, 5, 9)), residents) == {}
