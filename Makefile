@@ -5,9 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SPARK_STAMP := $(VENV)/.spark-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DAGSTER_ENV := DAGSTER_HOME=$(CURDIR) UCJ_DAGSTER_STORAGE=$(CURDIR)/data/dagster UCJ_DAGSTER_LOGS=$(CURDIR)/data/dagster/logs
 
-.PHONY: demo test test-fast eval bench scaling ui check clean browser
+.PHONY: demo test test-fast eval bench scaling ui check clean browser java
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +21,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/ucj demo
 
-test: $(STAMP) browser
+test: $(SPARK_STAMP) browser java
 	$(BIN)/python -m pytest
+
+# The Spark backend's tests need pyspark (the spark extra) and Java 17 (Debian's openjdk-17-jre-headless).
+# Without root or apt the Spark tests are skipped locally; under CI a missing Java fails the run.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	rm -f $(VENV)/.spark-* && touch $(SPARK_STAMP)
+
+java:
+	@command -v java >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq openjdk-17-jre-headless >/dev/null) \
+		|| { echo "Java could not be installed: the Spark tests will be skipped"; test -z "$$CI"; }
 
 # Debian's chromium for the portal's browser tests (Playwright drives it; it never downloads a browser).
 # Without root or apt the browser test is skipped locally; under CI a missing browser fails the run.

@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets import answers, automation, decisions, ingest, linking, publication, sources
 from assets.checks import quality_checks
-from assets.resources import PipelineSettings, WarehouseResource, project_root
+from assets.resources import PipelineSettings, SparkResource, WarehouseResource, project_root
 
 all_assets = dg.load_assets_from_modules([sources, ingest, answers, linking, decisions, publication])
 all_checks = quality_checks
@@ -30,5 +30,6 @@ defs = dg.Definitions(
         "warehouse": WarehouseResource(database=str(project_root() / "data" / "warehouse" / "ucj.duckdb"),
                                        settings=settings),
         "settings": settings,
+        "spark": SparkResource(),  # used only when the config's [engine] backend is "spark"
     },
 )

@@ -4,8 +4,8 @@ import dagster as dg
 
 from assets.answers import field_answers
 from assets.ingest import memberships, residents
-from assets.resources import PipelineSettings, WarehouseResource
-from pipeline.linking.link import link
+from assets.resources import PipelineSettings, SparkResource, WarehouseResource
+from pipeline.linking.link import link_warehouse
 
 __all__ = ["links"]
 
@@ -13,11 +13,14 @@ __all__ = ["links"]
 @dg.asset(group_name="linking", deps=[residents, memberships, field_answers],
           description="Register-membership links and review pairs: exact NIK, NIK typos, then fuzzy name and "
                       "birth date, scored by a Fellegi-Sunter model trained on the data.")
-def links(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-          settings: PipelineSettings) -> dg.MaterializeResult:
+def links(context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings,
+          spark: SparkResource) -> dg.MaterializeResult:
+    config = settings.config()
+    session = spark.session(config.engine) if config.engine.backend == "spark" else None
     with warehouse.get_connection() as con:
-        result = link(con, settings.config().linking, progress=context.log.info)
+        result = link_warehouse(con, config, progress=context.log.info, spark=session)
     return dg.MaterializeResult(metadata={
+        "engine": config.engine.backend,
         "dagster/row_count": sum(result.decisions.values()),
         "candidate_pairs": result.candidate_pairs,
         "pairs_per_blocking_rule": dg.MetadataValue.json(dict(result.pairs_per_rule)),

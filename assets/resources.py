@@ -1,10 +1,11 @@
-"""Resources: the DuckDB warehouse (one writer at a time) and the run settings (input files, output
-folder, config file)."""
+"""Resources: the DuckDB warehouse (one writer at a time), the run settings (input files, output
+folder, config file) and the Spark session of the linking step when it runs on Spark."""
 
 import contextlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -13,11 +14,11 @@ from dagster_duckdb import DuckDBResource
 from filelock import FileLock, Timeout
 from pydantic import PrivateAttr
 
-from pipeline.config import Config, WarehouseConfig, load_config, project_root
+from pipeline.config import Config, EngineConfig, WarehouseConfig, load_config, project_root
 from pipeline.ingest.inbox import scan_inbox
 from pipeline.warehouse import configure
 
-__all__ = ["PipelineSettings", "WarehouseResource", "project_root", "JAKARTA",
+__all__ = ["PipelineSettings", "WarehouseResource", "SparkResource", "project_root", "JAKARTA",
            "REFERENCE_DATE_TAG", "TRANSIENT_ERRORS", "LOCK_WAITING", "LOCK_TAKEN", "LOCK_RELEASED"]
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -122,6 +123,30 @@ class WarehouseResource(DuckDBResource):
             attempt = _current_step().retry_number
             raise dg.RetryRequested(max_retries=self.max_retries,
                                     seconds_to_wait=self.retry_base_seconds * 2 ** attempt) from exc
+
+
+class SparkResource(dg.ConfigurableResource):
+    """The Spark session a step runs its SQL on when the config's `[engine] backend` is "spark": started
+    on first use from the `[engine]` settings (a Spark Connect address, or a master URL: local, a
+    standalone cluster, YARN, Kubernetes) and stopped when the step ends, unless it is a Spark Connect
+    client (the server's cluster outlives the step). Nothing starts when the backend is DuckDB."""
+
+    _session: Any = PrivateAttr(default=None)
+    _owned: bool = PrivateAttr(default=False)
+
+    def session(self, engine: EngineConfig) -> Any:
+        """The step's `pyspark.sql.SparkSession` for these settings."""
+        if self._session is None:
+            from pipeline.linking.spark import engine_session
+
+            self._session = engine_session(engine)
+            self._owned = not engine.spark_remote
+        return self._session
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._session is not None and self._owned:
+            self._session.stop()
+        self._session = None
 
 
 def _current_step() -> dg.AssetExecutionContext | dg.AssetCheckExecutionContext:

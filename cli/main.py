@@ -64,10 +64,12 @@ def _print_summary(root: Path) -> None:
         click.echo(f"  warning: {warning}")
 
 
-def _with_regions(config: Path | None, regions: tuple[str, ...]) -> Path | None:
-    """The config file with `[region] codes` replaced by --region codes, written once as JSON (the
-    format of config.resolved.json, which load_config reads) under a name given by its content."""
-    if not regions:
+def _overridden(config: Path | None, *, regions: tuple[str, ...] = (), model: Path | None = None,
+                engine: str | None = None) -> Path | None:
+    """The config file with the command line's overrides (`[region] codes` from --region, `[linking]
+    model_file` from --model, `[engine] backend` from --engine), written once as JSON (the format of
+    config.resolved.json, which load_config reads) under a name given by its content."""
+    if not regions and model is None and engine is None:
         return config
     import dataclasses
     import hashlib
@@ -76,29 +78,16 @@ def _with_regions(config: Path | None, regions: tuple[str, ...]) -> Path | None:
     from pipeline.config import RegionConfig, load_config
 
     settings = load_config(config)
-    settings = dataclasses.replace(settings, region=RegionConfig(codes=list(regions)))
-    text = json.dumps(settings.to_dict(), sort_keys=True, indent=1)
-    path = Path(tempfile.gettempdir()) / f"ucj-config-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
-    if not path.is_file():
-        path.write_text(text, encoding="utf-8")
-    return path
+    if regions:
+        settings = dataclasses.replace(settings, region=RegionConfig(codes=list(regions)))
+    if model is not None:
+        from pipeline.linking.link import load_model
 
-
-def _with_model(config: Path | None, model: Path | None) -> Path | None:
-    """The config file with `[linking] model_file` set to --model, written as `_with_regions` does."""
-    if model is None:
-        return config
-    import dataclasses
-    import hashlib
-    import tempfile
-
-    from pipeline.config import load_config
-    from pipeline.linking.link import load_model
-
-    load_model(model)  # a file that is no model of this engine stops here, before Dagster starts
-    settings = load_config(config)
-    settings = dataclasses.replace(settings, linking=dataclasses.replace(settings.linking,
-                                                                         model_file=str(model.resolve())))
+        load_model(model)  # a file that is no model of this engine stops here, before Dagster starts
+        settings = dataclasses.replace(settings, linking=dataclasses.replace(settings.linking,
+                                                                             model_file=str(model.resolve())))
+    if engine is not None:
+        settings = dataclasses.replace(settings, engine=dataclasses.replace(settings.engine, backend=engine))
     text = json.dumps(settings.to_dict(), sort_keys=True, indent=1)
     path = Path(tempfile.gettempdir()) / f"ucj-config-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
     if not path.is_file():
@@ -107,10 +96,11 @@ def _with_model(config: Path | None, model: Path | None) -> Path | None:
 
 
 def _run(register: list[Path], members: list[Path], out: Path, config: Path | None, warehouse: Path | None,
-         reference_date: str | None, regions: tuple[str, ...] = (), model: Path | None = None) -> None:
+         reference_date: str | None, regions: tuple[str, ...] = (), model: Path | None = None,
+         engine: str | None = None) -> None:
     from assets.launch import run_pipeline
 
-    config = _with_model(_with_regions(config, regions), model)
+    config = _overridden(config, regions=regions, model=model, engine=engine)
 
     outcome = run_pipeline(register=register, members=members, publication_root=out, config_file=config,
                            warehouse=warehouse, reference_date=reference_date)
@@ -183,11 +173,15 @@ def generate(scale: float, seed: int, profile: str, out: Path, regions: tuple[st
                    "several. Overrides [region] codes of the config [default: 35.77, Kota Madiun].")
 @click.option("--model", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A publication's model.json: score with its weights instead of training new ones.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
+              help="Where the linking stage runs; overrides [engine] backend of the config [default: duckdb]. "
+                   "Spark needs the spark extra and Java 17; its session comes from the [engine] settings.")
 def run(register: tuple[Path, ...], members: tuple[Path, ...], out: Path, config: Path | None,
-        warehouse: Path | None, reference_date: str | None, regions: tuple[str, ...], model: Path | None) -> None:
+        warehouse: Path | None, reference_date: str | None, regions: tuple[str, ...], model: Path | None,
+        engine: str | None) -> None:
     """Run the whole pipeline (the Dagster job) on these files and publish to OUT."""
     try:
-        _run(list(register), list(members), out, config, warehouse, reference_date, regions, model)
+        _run(list(register), list(members), out, config, warehouse, reference_date, regions, model, engine)
     except UcjError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -364,6 +364,39 @@ class WarehouseConfig:
                 "max_temp_directory_size": self.max_temp_directory_size or None, "threads": self.threads or None}
 
 
+@dataclass
+class EngineConfig:
+    """Where the linking stage runs (resources, not rules: the same links either way). DuckDB, embedded,
+    is the default; Apache Spark, local or a cluster's, for more regions than one machine holds
+    (`pipeline.linking.spark`). Ingest, decisions and the publication stay in the DuckDB warehouse."""
+
+    backend: str = "duckdb"
+    """"duckdb" or "spark"."""
+    spark_master: str = "local[2]"
+    """Spark master URL when `spark_remote` is empty: "local[2]" (this machine, 2 cores), "spark://host:7077",
+    "yarn", "k8s://https://host:443"."""
+    spark_remote: str = ""
+    """A Spark Connect address ("sc://host:15002"): the session then runs on that server's cluster."""
+    spark_work_dir: str = "data/warehouse/spark"
+    """Folder or URI the Spark tables of a run are written to (Parquet); on a cluster a shared one
+    ("hdfs://...", "s3a://..."). A relative folder is taken from the project folder."""
+    spark_conf: dict[str, str] = field(default_factory=dict)
+    """More Spark settings for the session, e.g. {"spark.executor.memory" = "8g"}."""
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("duckdb", "spark"):
+            raise ConfigError(f"engine.backend must be 'duckdb' or 'spark', got {self.backend!r}")
+        if not self.spark_work_dir.strip():
+            raise ConfigError("engine.spark_work_dir must name a folder or URI")
+
+    def work_dir(self, root: Path) -> str:
+        """`spark_work_dir` as a URI or absolute folder, a relative folder taken from `root`."""
+        if "://" in self.spark_work_dir:
+            return self.spark_work_dir
+        path = Path(self.spark_work_dir).expanduser()
+        return str(path if path.is_absolute() else Path(root) / path)
+
+
 def _size(value: str) -> bool:
     """A positive size DuckDB reads ("16GB", "512MiB")."""
     match = _SIZE.fullmatch(value)
@@ -386,6 +419,7 @@ class Config:
     publication: PublicationConfig = field(default_factory=PublicationConfig)
     checks: ChecksConfig = field(default_factory=ChecksConfig)
     warehouse: WarehouseConfig = field(default_factory=WarehouseConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     def resolved(self, run_date: date) -> Config:
         """The config with every 'empty = derived' value filled in for one run."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -21,8 +22,11 @@ from pipeline.decisions.tracks import build_tracks
 from pipeline.ingest.answers import load_answers
 from pipeline.ingest.clean import build_rejects, clean_members, clean_register
 from pipeline.ingest.load import load_role
-from pipeline.linking.link import LinkingResult, link
+from pipeline.linking.link import LinkingResult, link_warehouse
 from pipeline.stopwatch import Laps
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 __all__ = ["EngineRun", "run_engine"]
 
@@ -35,9 +39,10 @@ class EngineRun:
 
 def run_engine(con: duckdb.DuckDBPyConnection, *, register: list[Path], members: list[Path], config: Config,
                reference_date: date, progress: Callable[[str], None] | None = None,
-               answers: Path | None = None) -> EngineRun:
-    """Ingest, clean, link, decide coverage, tracks and candidates in `con` (no publication).
-    `answers`: a portal database whose officers' answers are applied (none when not given)."""
+               answers: Path | None = None, spark: SparkSession | None = None) -> EngineRun:
+    """Ingest, clean, link, decide coverage, tracks and candidates in `con` (no publication), linking on
+    the backend of `config.engine` (on Spark, in the session `spark` when given). `answers`: a portal
+    database whose officers' answers are applied (none when not given)."""
     laps = Laps()
     lap = laps.lap
 
@@ -49,7 +54,7 @@ def run_engine(con: duckdb.DuckDBPyConnection, *, register: list[Path], members:
     build_rejects(con)
     load_answers(con, answers)
     lap("clean")
-    linking = link(con, config.linking, progress)
+    linking = link_warehouse(con, config, progress, spark=spark)
     lap("link")
     build_coverage(con)
     build_tracks(con, config.eligibility, reference_date, config.region.codes, config.cost)
@@ -57,3 +62,4 @@ def run_engine(con: duckdb.DuckDBPyConnection, *, register: list[Path], members:
     build_changes(con, None, None, config.eligibility)  # no previous publication to compare with
     lap("decide")
     return EngineRun(linking, laps.seconds)
+

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-__all__ = ["sql_literal"]
+__all__ = ["sql_literal", "sql_double"]
 
 
 def sql_literal(value: str | PurePath) -> str:
@@ -17,3 +17,14 @@ def sql_literal(value: str | PurePath) -> str:
     """
     text = value.as_posix() if isinstance(value, PurePath) else value
     return "'" + text.replace("'", "''") + "'"
+
+
+def sql_double(value: float) -> str:
+    """A DOUBLE literal. A bare `1.25` is a DECIMAL to DuckDB and to Spark, and Spark keeps decimals
+    where DuckDB turns them into doubles (its printf then refuses them).
+
+    >>> sql_double(1.25), sql_double(float("inf"))
+    ("CAST('1.25' AS DOUBLE)", "CAST('Infinity' AS DOUBLE)")
+    """
+    text = "Infinity" if value == float("inf") else "-Infinity" if value == float("-inf") else repr(float(value))
+    return f"CAST('{text}' AS DOUBLE)"

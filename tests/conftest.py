@@ -2,6 +2,7 @@
 Dagster instance."""
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -97,3 +98,19 @@ def _fresh_dagster_defs_state() -> Iterator[None]:
 
     with set_defs_state_storage(None):
         yield
+
+
+def need_spark() -> None:
+    """Skip a Spark test where pyspark or Java is missing; under CI, fail (CI must run the parity tests)."""
+    missing = None
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing = "pyspark is not installed (pip install -e '.[dev,spark]')"
+    if missing is None and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing = "Java is not installed (`make java` installs Debian's openjdk-17-jre-headless)"
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}; CI must run the Spark tests")
+        pytest.skip(missing)
+

@@ -18,6 +18,7 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 
+from pipeline.linking.backends import Backend, as_backend
 from pipeline.normalise.names import may_be_one_name
 
 __all__ = ["assign"]
@@ -52,14 +53,16 @@ def _same_person(a: _Row, b: _Row) -> bool:
     return may_be_one_name(a.name, b.name)
 
 
-def assign(con: duckdb.DuckDBPyConnection, *, link_threshold: float, review_threshold: float) -> dict[str, int]:
+def assign(con: duckdb.DuckDBPyConnection | Backend, *, link_threshold: float,
+           review_threshold: float) -> dict[str, int]:
     """(Re)create `pair_decisions(member_id, resident_id, decision, conflict)`; return counts per decision."""
-    rows = con.sql(f"""
+    db = as_backend(con)
+    rows = db.rows(f"""
         SELECT s.member_id, s.resident_id, s.probability, m.nik, m.name_sorted, m.birth_date
-        FROM pair_scores s JOIN memberships m USING (member_id)
+        FROM pair_scores s JOIN memberships m ON m.member_id = s.member_id
         WHERE s.probability >= {float(review_threshold)!r}
         ORDER BY s.probability DESC, s.match_weight DESC, s.member_id, s.resident_id
-    """).fetchall()
+    """)
     linked_member: set[int] = set()
     holders: dict[int, list[_Row]] = {}  # resident -> membership rows linked to it
     out_member, out_resident, out_decision, out_conflict = [], [], [], []
@@ -84,53 +87,54 @@ def assign(con: duckdb.DuckDBPyConnection, *, link_threshold: float, review_thre
         out_conflict.append(conflict)
     result = pa.table({"member_id": pa.array(out_member, pa.int32()), "resident_id": pa.array(out_resident, pa.int32()),
                        "decision": pa.array(out_decision, pa.string()), "conflict": pa.array(out_conflict, pa.bool_())})
-    con.register("decided_pairs", result)
+    db.register("decided_pairs", result)
     try:
-        con.execute("CREATE OR REPLACE TABLE pair_decisions AS SELECT * FROM decided_pairs "
-                    "ORDER BY member_id, resident_id")
+        db.create_table("pair_decisions", "SELECT * FROM decided_pairs", order_by="member_id, resident_id")
     finally:
-        con.unregister("decided_pairs")
-    return dict(con.execute("SELECT decision, count(*) FROM pair_decisions GROUP BY 1").fetchall())
+        db.unregister("decided_pairs")
+    return dict(db.rows("SELECT decision, count(*) FROM pair_decisions GROUP BY decision"))
 
 
-def apply_answers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def apply_answers(con: duckdb.DuckDBPyConnection | Backend) -> dict[str, int]:
     """Officers' answers beat the model (a separate step after `assign`): a pair they confirmed is
     linked (rule `verified` in the links) and its membership row links no one else; a pair they
     rejected is never linked nor sent to review again. `pair_decisions` gains `model_decision` (what the
     model decided, for `ucj eval --labels`) and the answer's id, author and time. Answers come from
     `pair_answers` (pipeline/ingest/answers.py), matched by NIK and KPJ to scored pairs; an answer
     about a pair this run did not score changes nothing. Returns counts of confirmed and rejected pairs."""
-    con.execute("CREATE TABLE IF NOT EXISTS pair_answers (answer_id BIGINT, resident_nik VARCHAR, kpj VARCHAR, "
-                "answer VARCHAR, answered_by VARCHAR, answered_at VARCHAR, publication_id VARCHAR)")
-    con.execute("""
-    CREATE OR REPLACE TEMP TABLE answered_pairs AS
-    SELECT s.member_id, s.resident_id, a.answer, a.answer_id, a.answered_by, a.answered_at
-    FROM pair_answers a
-    JOIN residents r ON r.nik = a.resident_nik
-    JOIN memberships m ON m.kpj = a.kpj
-    JOIN pair_scores s ON s.member_id = m.member_id AND s.resident_id = r.resident_id
+    db = as_backend(con)
+    if not db.has_table("pair_answers"):
+        columns = ("CAST(NULL AS BIGINT) AS answer_id", *(f"CAST(NULL AS STRING) AS {c}" for c in (
+            "resident_nik", "kpj", "answer", "answered_by", "answered_at", "publication_id")))
+        db.create_table("pair_answers", f"SELECT {', '.join(columns)} WHERE FALSE")
+    db.create_table("answered_pairs", """
+    SELECT member_id, resident_id, answer, answer_id, answered_by, answered_at FROM (
+        SELECT s.member_id, s.resident_id, a.answer, a.answer_id, a.answered_by, a.answered_at,
+            row_number() OVER (PARTITION BY s.member_id, a.answer ORDER BY a.answer_id DESC) AS newest
+        FROM pair_answers a
+        JOIN residents r ON r.nik = a.resident_nik
+        JOIN memberships m ON m.kpj = a.kpj
+        JOIN pair_scores s ON s.member_id = m.member_id AND s.resident_id = r.resident_id)
     -- one membership row belongs to one person: the latest confirmation wins
-    QUALIFY a.answer = 'different'
-        OR row_number() OVER (PARTITION BY s.member_id, a.answer ORDER BY a.answer_id DESC) = 1
-    """)
-    con.execute("""
-    CREATE OR REPLACE TABLE pair_decisions AS
+    WHERE answer = 'different' OR newest = 1
+    """, temporary=True)
+    db.create_table("pair_decisions", """
     WITH confirmed AS (SELECT * FROM answered_pairs WHERE answer = 'same'),
     rejected AS (SELECT * FROM answered_pairs WHERE answer = 'different'),
     kept AS (
         SELECT d.member_id, d.resident_id, d.decision, d.conflict, d.decision AS model_decision,
-            NULL::VARCHAR AS answer, NULL::BIGINT AS answer_id, NULL::VARCHAR AS answered_by,
-            NULL::VARCHAR AS answered_at
+            CAST(NULL AS STRING) AS answer, CAST(NULL AS BIGINT) AS answer_id, CAST(NULL AS STRING) AS answered_by,
+            CAST(NULL AS STRING) AS answered_at
         FROM pair_decisions d
         WHERE NOT EXISTS (SELECT 1 FROM confirmed c WHERE c.member_id = d.member_id)
           AND NOT EXISTS (SELECT 1 FROM rejected x WHERE x.member_id = d.member_id AND x.resident_id = d.resident_id)
     ), settled AS (
-        SELECT a.member_id, a.resident_id, CASE a.answer WHEN 'same' THEN 'link' ELSE 'no_link' END, FALSE,
-            coalesce(d.decision, 'no_link'), a.answer, a.answer_id, a.answered_by, a.answered_at
-        FROM answered_pairs a LEFT JOIN pair_decisions d USING (member_id, resident_id)
+        SELECT a.member_id, a.resident_id, CASE a.answer WHEN 'same' THEN 'link' ELSE 'no_link' END AS decision,
+            FALSE AS conflict, coalesce(d.decision, 'no_link') AS model_decision, a.answer, a.answer_id,
+            a.answered_by, a.answered_at
+        FROM answered_pairs a LEFT JOIN pair_decisions d
+            ON d.member_id = a.member_id AND d.resident_id = a.resident_id
     )
-    SELECT * FROM kept UNION ALL SELECT * FROM settled
-    ORDER BY member_id, resident_id
-    """)
-    counts = dict(con.execute("SELECT answer, count(*) FROM answered_pairs GROUP BY 1").fetchall())
+    SELECT * FROM kept UNION ALL SELECT * FROM settled""", order_by="member_id, resident_id")
+    counts = dict(db.rows("SELECT answer, count(*) FROM answered_pairs GROUP BY answer"))
     return {"confirmed": int(counts.get("same", 0)), "rejected": int(counts.get("different", 0))}

@@ -24,10 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
-from pipeline.linking.comparisons import monge_elkan_sql
+from pipeline.linking.backends import Backend, as_backend
+from pipeline.linking.comparisons import NIK15_ROUNDED
 from pipeline.normalise.names import WORDS_SIMILAR
-from pipeline.warehouse import scalar
 
 __all__ = ["BlockingRule", "BLOCKING_RULES", "build_candidate_pairs"]
 
@@ -47,29 +48,32 @@ TRAINING_PAIRS_MAX = 2_000_000
 # all an officer could do, and the pairs would grow with the square of the city).
 NAME_ONLY_MAX_CARRIERS = 5
 
-_M_WORDS, _R_WORDS = "string_split(m.name_sorted, ' ')", "string_split(r.name_sorted, ' ')"
+_M_WORDS, _R_WORDS = "split(m.name_sorted, ' ')", "split(r.name_sorted, ' ')"
 
 # Two names worth comparing: a word shared, the whole close, a word of one close to a word of the
 # other (a dropped word and a typo: "FARHN" / "AGUS FARHAN SAPUTRO"), or a nickname held in the other.
-_SOME_WORD_CLOSE = (f"list_max(list_transform({_M_WORDS}, lambda a: list_max(list_transform("
-                    f"{_R_WORDS}, lambda b: jaro_winkler_similarity(a, b))))) >= {WORDS_SIMILAR}")
-_NAMES_RELATED = f"""(list_has_any({_M_WORDS}, {_R_WORDS})
-           OR jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.75
+_SOME_WORD_CLOSE = f"ucj_best_word_jw({_M_WORDS}, {_R_WORDS}) >= {WORDS_SIMILAR}"
+_NAMES_RELATED = f"""(arrays_overlap({_M_WORDS}, {_R_WORDS})
+           OR ucj_jw(m.name_sorted, r.name_sorted) >= 0.75
            OR (NOT contains(m.name_sorted, ' ') AND length(m.name_sorted) >= 3
                AND contains(r.name_sorted, m.name_sorted))
            OR {_SOME_WORD_CLOSE})"""
 
 # For pairs already sharing a word: the names as wholes are close (a typo), or the shorter has all
 # its words in (or each close to a word of) the longer.
-_NAMES_CLOSE = f"""(jaro_winkler_similarity(m.name_sorted, r.name_sorted) >= 0.9
-           OR list_has_all({_M_WORDS}, {_R_WORDS}) OR list_has_all({_R_WORDS}, {_M_WORDS})
-           OR {monge_elkan_sql(_M_WORDS, _R_WORDS)} >= {WORDS_SIMILAR})"""
+_NAMES_CLOSE = f"""(ucj_jw(m.name_sorted, r.name_sorted) >= 0.9
+           OR ucj_holds_all({_M_WORDS}, {_R_WORDS}) OR ucj_holds_all({_R_WORDS}, {_M_WORDS})
+           OR ucj_monge_elkan({_M_WORDS}, {_R_WORDS}) >= {WORDS_SIMILAR})"""
 
-# Blocking keys of a name: each word, and its first and last three letters (a typo further in,
-# or a nickname that keeps the last syllables: "WOYO" / SISWOYO). Joined together with a birth
-# date, a key holds about the same few residents however large the city.
-NAME_KEYS_SQL = ("list_distinct(flatten(list_transform(string_split({col}, ' '), "
-                 "lambda w: [w, '<' || left(w, 3), '>' || right(w, 3)])))")
+
+def _name_keys(source: str, columns: str) -> str:
+    """Blocking keys of the names in `source` (with its `columns`, one of them `name_sorted`): each
+    word, and its first and last three letters (a typo further in, or a nickname that keeps the last
+    syllables: "WOYO" / SISWOYO). Joined together with a birth date, a key holds about the same few
+    residents however large the city."""
+    words = f"(SELECT {columns}, explode(split(name_sorted, ' ')) AS w FROM {source})"
+    return (f"SELECT {columns}, w AS k FROM {words} UNION SELECT {columns}, '<' || left(w, 3) FROM {words} "
+            f"UNION SELECT {columns}, '>' || right(w, 3) FROM {words}")
 
 # Words more residents carry than this are no key on their own in the rules below (SRI, MUHAMAD,
 # NUR in a city, many more in a province): a key then holds a handful of residents per year and
@@ -94,7 +98,7 @@ def _regional(keys: str, residents: str, on: str) -> str:
 _DOB_KEYS = """
     SELECT member_id, birth_date AS d FROM {members} WHERE birth_date IS NOT NULL
     UNION SELECT member_id, nik_birth_date FROM {members} WHERE nik_birth_date IS NOT NULL
-    UNION SELECT member_id, make_date(year(birth_date), day(birth_date), month(birth_date))
+    UNION SELECT member_id, make_date(year(birth_date), day(birth_date), month(birth_date)) AS d
           FROM {members} WHERE birth_date IS NOT NULL AND day(birth_date) <= 12
 """
 
@@ -105,10 +109,15 @@ _DOB_KEYS = """
 _WORD_DATE_KEYS = """
     WITH y AS (SELECT member_id, name_sorted, coalesce(birth_date, nik_birth_date) AS d FROM {members}
                WHERE coalesce(birth_date, nik_birth_date) IS NOT NULL AND name_sorted <> ''),
-    mw AS (SELECT DISTINCT y.member_id, y.d, t.w FROM y, unnest(string_split(y.name_sorted, ' ')) AS t(w)
+    mw AS (SELECT DISTINCT t.member_id, t.d, t.w
+           FROM (SELECT member_id, d, explode(split(name_sorted, ' ')) AS w FROM y) t
            JOIN block_word_commonness s ON s.w = t.w WHERE s.uncommon
            UNION SELECT member_id, d, '=' || name_sorted FROM y)
 """
+
+def _positions(last: int) -> str:
+    return "SELECT i FROM (VALUES " + ", ".join(f"({i})" for i in range(1, last + 1)) + ") AS pos(i)"
+
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
@@ -124,9 +133,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         # Everyone born that day would grow with the square of the city: an open membership only
         # meets those whose name shares a word with its own, is close to it, or holds it (a nickname).
         f"""WITH d AS ({_DOB_KEYS}),
-        mk AS (SELECT DISTINCT d.member_id, d.d, t.k, {_MEMBER_REGION} AS region
-               FROM d JOIN {{members}} m ON m.member_id = d.member_id,
-               unnest({NAME_KEYS_SQL.format(col="m.name_sorted")}) AS t(k)),
+        keys AS ({_name_keys("{members}", "member_id, nik, nik_status")}),
+        mk AS (SELECT DISTINCT d.member_id, d.d, m.k, {_MEMBER_REGION} AS region
+               FROM d JOIN keys m ON m.member_id = d.member_id),
         hits AS ({_regional("mk", "block_resident_keys", "x.birth_date = k.d AND x.k = k.k")})
         SELECT DISTINCT h.member_id, h.resident_id FROM hits h
         JOIN {{members}} m ON m.member_id = h.member_id JOIN residents r ON r.resident_id = h.resident_id
@@ -142,26 +151,26 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     ),
     BlockingRule(
         "nik_first15", "15 digit pertama NIK sama (digit terakhir hilang di Excel atau salah ketik)",
-        """SELECT m.member_id, r.resident_id FROM {members} m JOIN residents r ON m.nik15 = left(r.nik, 15)
-        UNION SELECT m.member_id, r.resident_id FROM {members} m JOIN residents r
-        ON m.nik15 = CAST((CAST(r.nik AS BIGINT) + 5) // 10 AS VARCHAR)""",
+        f"""SELECT m.member_id, r.resident_id FROM {{members}} m JOIN residents r ON m.nik15 = left(r.nik, 15)
+        UNION SELECT m.member_id, r.resident_id FROM {{members}} m JOIN residents r
+        ON m.nik15 = {NIK15_ROUNDED.format(nik="r.nik")}""",
         scope="open",
     ),
     BlockingRule(
         "nik_one_digit", "NIK berbeda satu digit",
-        """WITH pos AS (SELECT unnest(range(1, 17)) AS i),
+        f"""WITH pos AS ({_positions(16)}),
         mk AS (SELECT member_id, i, left(nik, i - 1) || substr(nik, i + 1) AS k
-               FROM {members}, pos WHERE nik IS NOT NULL),
+               FROM {{members}}, pos WHERE nik IS NOT NULL),
         rk AS (SELECT resident_id, i, left(nik, i - 1) || substr(nik, i + 1) AS k FROM residents, pos)
         SELECT DISTINCT mk.member_id, rk.resident_id FROM mk JOIN rk ON mk.i = rk.i AND mk.k = rk.k""",
         scope="open",
     ),
     BlockingRule(
         "nik_transposed", "dua digit NIK yang bersebelahan tertukar",
-        """WITH pos AS (SELECT unnest(range(1, 16)) AS i),
+        f"""WITH pos AS ({_positions(15)}),
         mt AS (SELECT member_id,
                       left(nik, i - 1) || substr(nik, i + 1, 1) || substr(nik, i, 1) || substr(nik, i + 2) AS t
-               FROM {members}, pos WHERE nik IS NOT NULL AND substr(nik, i, 1) <> substr(nik, i + 1, 1))
+               FROM {{members}}, pos WHERE nik IS NOT NULL AND substr(nik, i, 1) <> substr(nik, i + 1, 1))
         SELECT DISTINCT mt.member_id, r.resident_id FROM mt JOIN residents r ON r.nik = mt.t""",
         scope="open",
     ),
@@ -198,64 +207,65 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
 )
 
 
-def _build_name_keys(con: duckdb.DuckDBPyConnection) -> None:
+def _build_name_keys(db: Backend) -> None:
     """The residents' side of the keyed rules, computed once: name keys with the birth date, word
     commonness, and each resident's uncommon words plus the whole name."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE block_resident_keys AS
-        SELECT DISTINCT resident_id, birth_date, t.k, left(nik, 4) AS region FROM residents,
-        unnest({NAME_KEYS_SQL.format(col="name_sorted")}) AS t(k) WHERE birth_date IS NOT NULL""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE block_word_commonness AS
+    db.create_table("block_resident_keys", f"""SELECT DISTINCT resident_id, birth_date, k, left(nik, 4) AS region
+        FROM ({_name_keys("residents", "resident_id, birth_date, nik")}) WHERE birth_date IS NOT NULL""",
+                    temporary=True)
+    db.create_table("block_word_commonness", f"""
         SELECT w, count(DISTINCT resident_id) <= {COMMON_WORD_CARRIERS} AS uncommon
-        FROM (SELECT resident_id, unnest(string_split(name_sorted, ' ')) AS w FROM residents) GROUP BY w""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE block_resident_words AS
-        SELECT DISTINCT r.resident_id, r.birth_date, t.w
-        FROM residents r, unnest(string_split(r.name_sorted, ' ')) AS t(w)
-        JOIN block_word_commonness s ON s.w = t.w WHERE s.uncommon AND r.birth_date IS NOT NULL
+        FROM (SELECT resident_id, explode(split(name_sorted, ' ')) AS w FROM residents) GROUP BY w""", temporary=True)
+    db.create_table("block_resident_words", """
+        SELECT DISTINCT t.resident_id, t.birth_date, t.w
+        FROM (SELECT resident_id, birth_date, explode(split(name_sorted, ' ')) AS w FROM residents) t
+        JOIN block_word_commonness s ON s.w = t.w WHERE s.uncommon AND t.birth_date IS NOT NULL
         UNION SELECT resident_id, birth_date, '=' || name_sorted FROM residents
-        WHERE birth_date IS NOT NULL AND name_sorted <> ''""")
+        WHERE birth_date IS NOT NULL AND name_sorted <> ''""", temporary=True)
 
 
-def build_candidate_pairs(con: duckdb.DuckDBPyConnection, rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
+def build_candidate_pairs(con: duckdb.DuckDBPyConnection | Backend, rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
                           *, training_sample: int = 20_000) -> list[tuple[str, int]]:
     """(Re)create `candidate_pairs(member_id, resident_id, rule)` and `blocking_stats`.
 
     `training_sample` is about how many memberships the "sample" scope takes.
     Returns (rule, new pairs) in rule order.
     """
-    _build_name_keys(con)
-    con.execute("""CREATE OR REPLACE TEMP TABLE open_members AS
-        SELECT m.* FROM memberships m WHERE NOT EXISTS (
-            SELECT 1 FROM residents r WHERE r.nik = m.nik
-            AND (r.name_sorted = m.name_sorted OR jaro_winkler_similarity(r.name_sorted, m.name_sorted) >= 0.9))""")
-    all_members = scalar(con, "SELECT count(*) FROM memberships")
-    open_count = scalar(con, "SELECT count(*) FROM open_members")
+    db = as_backend(con)
+    _build_name_keys(db)
+    db.create_table("open_members", """
+        SELECT m.* FROM memberships m LEFT JOIN (
+            SELECT DISTINCT s.member_id FROM memberships s JOIN residents r ON r.nik = s.nik
+            WHERE r.name_sorted = s.name_sorted OR ucj_jw(r.name_sorted, s.name_sorted) >= 0.9) settled
+        ON settled.member_id = m.member_id WHERE settled.member_id IS NULL""", temporary=True)
+    all_members = db.scalar("SELECT count(*) FROM memberships")
+    open_count = db.scalar("SELECT count(*) FROM open_members")
     # Each sampled membership meets everyone born on its dates (about three): in a province that is
     # hundreds of residents, so the sample shrinks to keep the training pairs about TRAINING_PAIRS_MAX.
-    born_per_day = scalar(con, "SELECT count(*) / greatest(count(DISTINCT birth_date), 1) FROM residents") or 1.0
+    born_per_day = db.scalar("SELECT count(*) / greatest(count(DISTINCT birth_date), 1) FROM residents") or 1.0
     training_sample = min(training_sample, max(100, int(TRAINING_PAIRS_MAX / (3 * born_per_day))))
     step = max(1, -(-all_members // max(training_sample, 1)))  # every step-th membership
-    con.execute(f"CREATE OR REPLACE TEMP TABLE training_members AS SELECT * FROM memberships "
-                f"WHERE member_id % {step} = 0")
+    db.create_table("training_members", f"SELECT * FROM memberships WHERE member_id % {step} = 0", temporary=True)
     tables = {"all": "memberships", "open": "open_members", "sample": "training_members"}
     union = "\nUNION ALL\n".join(
         f"SELECT member_id, resident_id, {order} AS rule_order FROM ({rule.sql.format(members=tables[rule.scope])})"
         for order, rule in enumerate(rules)
     )
-    names = ", ".join(f"'{r.name}'" for r in rules)
-    con.execute(f"""
-    CREATE OR REPLACE TABLE candidate_pairs AS
-    SELECT member_id, resident_id, ([{names}])[min(rule_order) + 1] AS rule
+    names = " ".join(f"WHEN {order} THEN '{r.name}'" for order, r in enumerate(rules))
+    db.create_table("candidate_pairs", f"""
+    SELECT member_id, resident_id, CASE min(rule_order) {names} END AS rule
     FROM ({union})
-    GROUP BY member_id, resident_id
-    ORDER BY member_id, resident_id
-    """)
-    counts = dict(con.execute("SELECT rule, count(*) FROM candidate_pairs GROUP BY 1").fetchall())
+    GROUP BY member_id, resident_id""", order_by="member_id, resident_id")
+    counts = dict(db.rows("SELECT rule, count(*) FROM candidate_pairs GROUP BY rule"))
     stats = [(rule.name, int(counts.get(rule.name, 0))) for rule in rules]
-    blocked = {"all": all_members, "open": open_count,
-               "sample": scalar(con, "SELECT count(*) FROM training_members")}
-    con.execute("CREATE OR REPLACE TABLE blocking_stats (rule VARCHAR, rule_order INTEGER, new_pairs BIGINT, "
-                "scope VARCHAR, members_blocked BIGINT, description VARCHAR)")
-    con.executemany("INSERT INTO blocking_stats VALUES (?, ?, ?, ?, ?, ?)",
-                    [[r.name, i, n, r.scope, blocked[r.scope], r.description]
-                     for i, (r, (_, n)) in enumerate(zip(rules, stats, strict=True))])
+    blocked = {"all": all_members, "open": open_count, "sample": db.scalar("SELECT count(*) FROM training_members")}
+    table = pa.table({"rule": [r.name for r in rules], "rule_order": pa.array(range(len(rules)), pa.int32()),
+                      "new_pairs": pa.array([n for _, n in stats], pa.int64()), "scope": [r.scope for r in rules],
+                      "members_blocked": pa.array([blocked[r.scope] for r in rules], pa.int64()),
+                      "description": [r.description for r in rules]})
+    db.register("blocking_stats_rows", table)
+    try:
+        db.create_table("blocking_stats", "SELECT * FROM blocking_stats_rows")
+    finally:
+        db.unregister("blocking_stats_rows")
     return stats

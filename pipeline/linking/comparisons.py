@@ -10,24 +10,22 @@ whose u is conditional on that agreement (`pipeline.linking.model`).
 
 `levels_sql` compiles everything into one SELECT giving, per pair, the level index of every
 comparison (`g_<name>`, -1 for null), the EM anchors, and the name frequencies the term-frequency
-adjustment needs. RapidFuzz's token-set ratio and the initials test of `pipeline.normalise.names` run
-inside DuckDB as vectorised (Arrow) functions, Monge-Elkan over Jaro-Winkler as list lambdas; a CASE
-evaluates them only for the pairs no earlier level took.
+adjustment needs. The SQL is the portable kind of `pipeline.linking.backends` (its `ucj_*` string
+scores run natively in DuckDB, where a CASE evaluates them only for the pairs no earlier level took,
+and as RapidFuzz over Arrow batches on Spark).
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import duckdb
-import pyarrow as pa
-from rapidfuzz import fuzz, process
 
-from pipeline.normalise.names import WORDS_SIMILAR, initials_agree
+from pipeline.linking.backends import Backend, as_backend
+from pipeline.normalise.names import WORDS_SIMILAR
 
-__all__ = ["Level", "Comparison", "Given", "WORK", "COMPARISONS", "ANCHORS", "PAIR_FLAGS", "levels_sql",
-           "monge_elkan_sql", "prepare_link_tables", "register_functions"]
+__all__ = ["Level", "Comparison", "Given", "WORK", "COMPARISONS", "ANCHORS", "PAIR_FLAGS", "NIK15_ROUNDED",
+           "levels_sql", "prepare_link_tables"]
 
 
 @dataclass(frozen=True)
@@ -59,30 +57,17 @@ _M_TOKENS = "m.name_tokens"
 _R_TOKENS = "r.name_tokens"
 _NICKNAME = ("(NOT contains({a}.name_sorted, ' ') AND length({a}.name_sorted) >= 3 "
              "AND contains({b}.name_sorted, {a}.name_sorted))")
-_HAS_INITIAL = "regexp_matches({}.name_sorted, '(^| )[A-Z]( |$)')"
-
-
-def _monge_elkan_directed(short: str, long: str) -> str:
-    word = ("CASE WHEN (length(tok) = 1 AND starts_with(oth, tok)) OR (length(oth) = 1 AND starts_with(tok, oth)) "
-            "THEN 1.0 ELSE jaro_winkler_similarity(tok, oth) END")
-    return f"list_avg(list_transform({short}, lambda tok: list_max(list_transform({long}, lambda oth: {word}))))"
-
-
-def monge_elkan_sql(a: str, b: str) -> str:
-    """`pipeline.normalise.names.monge_elkan` over two token lists, in SQL: DuckDB's Jaro-Winkler is
-    RapidFuzz's to the last bit, and nested list lambdas run vectorised on every core where a Python
-    function would score one pair at a time (a third of a second per 100,000 pairs against several)."""
-    return (f"CASE WHEN len({a}) < len({b}) THEN {_monge_elkan_directed(a, b)} "
-            f"WHEN len({a}) > len({b}) THEN {_monge_elkan_directed(b, a)} "
-            f"ELSE greatest({_monge_elkan_directed(a, b)}, {_monge_elkan_directed(b, a)}) END")
+_HAS_INITIAL = "regexp_like({}.name_sorted, '(^| )[A-Z]( |$)')"
 
 # Computed once per pair before the levels, which refer to them by name: the costly string
 # functions then run only where a cheap feature says they can matter.
 PAIR_FEATURES: dict[str, str] = {
-    "name_jw": "greatest(jaro_winkler_similarity(m.name_key, r.name_key), "
-               "jaro_winkler_similarity(m.name_sorted, r.name_sorted))",
-    "name_common": f"list_has_any({_M_TOKENS}, {_R_TOKENS})",
+    "name_jw": "greatest(ucj_jw(m.name_key, r.name_key), ucj_jw(m.name_sorted, r.name_sorted))",
+    "name_common": f"arrays_overlap({_M_TOKENS}, {_R_TOKENS})",
 }
+
+_ONE_NIK_TYPO = ("ucj_hamming(m.nik, r.nik) = 1 "
+                 "OR (ucj_hamming(m.nik, r.nik) = 2 AND ucj_damerau_levenshtein(m.nik, r.nik) = 1)")
 
 NIK = Comparison(
     "nik", "NIK",
@@ -98,14 +83,14 @@ NIK = Comparison(
         Level("date_digit", "beda satu digit pada bagian tanggal lahir",
               "left(m.nik, 6) = left(r.nik, 6) AND right(m.nik, 4) = right(r.nik, 4) "
               "AND (substr(m.nik, 7, 1) >= '4') = (substr(r.nik, 7, 1) >= '4') "
-              "AND damerau_levenshtein(substr(m.nik, 7, 6), substr(r.nik, 7, 6)) = 1"),
+              "AND ucj_damerau_levenshtein(substr(m.nik, 7, 6), substr(r.nik, 7, 6)) = 1"),
         Level("one_digit", "beda satu digit atau dua digit tertukar",
-              "hamming(m.nik, r.nik) = 1 OR (hamming(m.nik, r.nik) = 2 AND damerau_levenshtein(m.nik, r.nik) = 1)"),
+              f"{_ONE_NIK_TYPO}"),
         # "3.57702E+15" shows the NIK rounded to a few significant digits.
         Level("prefix", "angka yang tersisa setelah rusak di Excel cocok",
-              "m.nik_prefix IS NOT NULL AND m.nik_prefix = CAST((CAST(r.nik AS BIGINT) "
-              "+ 5 * CAST(10 ** (15 - length(m.nik_prefix)) AS BIGINT)) "
-              "// CAST(10 ** (16 - length(m.nik_prefix)) AS BIGINT) AS VARCHAR)"),
+              "m.nik_prefix IS NOT NULL AND m.nik_prefix = CAST(ucj_div(CAST(r.nik AS BIGINT) "
+              "+ 5 * CAST(power(10, 15 - length(m.nik_prefix)) AS BIGINT), "
+              "CAST(power(10, 16 - length(m.nik_prefix)) AS BIGINT)) AS STRING)"),
         Level("different", "berbeda", "m.nik IS NULL OR m.nik_status <> 'valid' OR left(m.nik, 4) = left(r.nik, 4)"),
         # A valid NIK of another regency is someone else's: a namesake born the same day elsewhere.
         # Last, so no agreement level is floored at its (strongly negative) weight.
@@ -125,14 +110,14 @@ NAME = Comparison(
               "OR levenshtein(m.name_sorted, r.name_sorted) <= 1)", True),
         Level("near", "hampir sama", "name_jw >= 0.92", True),
         Level("subset", "satu nama (dua kata atau lebih) termuat dalam nama yang lain",
-              f"name_common AND least(len({_M_TOKENS}), len({_R_TOKENS})) >= 2 AND "
-              f"(list_has_all({_M_TOKENS}, {_R_TOKENS}) OR list_has_all({_R_TOKENS}, {_M_TOKENS}))", True),
+              f"name_common AND least(size({_M_TOKENS}), size({_R_TOKENS})) >= 2 AND "
+              f"(ucj_holds_all({_M_TOKENS}, {_R_TOKENS}) OR ucj_holds_all({_R_TOKENS}, {_M_TOKENS}))", True),
         # "A. ROZAK" / "ABDUL ROZAK", "SRI W. LESTARI" / "SRI WAHYUNI LESTARI".
         Level("initials", "ditulis dengan inisial (huruf pertama kata nama yang lain)",
               f"({_HAS_INITIAL.format('m')} OR {_HAS_INITIAL.format('r')}) "
-              "AND initials_agree(m.name_sorted, r.name_sorted)", True),
+              "AND ucj_initials_agree(m.name_sorted, r.name_sorted)", True),
         Level("one_word", "satu kata nama termuat dalam nama yang lain",
-              f"name_common AND (list_has_all({_M_TOKENS}, {_R_TOKENS}) OR list_has_all({_R_TOKENS}, {_M_TOKENS}))",
+              f"name_common AND (ucj_holds_all({_M_TOKENS}, {_R_TOKENS}) OR ucj_holds_all({_R_TOKENS}, {_M_TOKENS}))",
               True),
         # A one-word name found inside a word of the other: Javanese nicknames keep the last
         # syllables ("YUNI" for WAHYUNI, "BOWO" for WIBOWO, "TOSO" for SANTOSO).
@@ -141,9 +126,9 @@ NAME = Comparison(
         # Each word of the shorter name close to a word of the longer: dropped or added words with
         # typos ("NDAH PUTRI" / "INDAH", "RIMA" / "RISMA KURNIAWATI").
         Level("words_similar", "setiap kata nama yang lebih pendek mirip dengan kata nama yang lain",
-              f"{monge_elkan_sql(_M_TOKENS, _R_TOKENS)} >= {WORDS_SIMILAR}", True),
+              f"ucj_monge_elkan({_M_TOKENS}, {_R_TOKENS}) >= {WORDS_SIMILAR}", True),
         Level("similar", "mirip",
-              "name_jw >= 0.85 OR (name_common AND rf_token_set_ratio(m.name_key, r.name_key) >= 85)", True),
+              "name_jw >= 0.85 OR (name_common AND ucj_token_set_ratio(m.name_key, r.name_key) >= 85)", True),
         Level("different", "berbeda", "TRUE"),
     ),
 )
@@ -161,8 +146,7 @@ BIRTH_DATE = Comparison(
     # already weighed that digit; counting it again as a wrong birth date would punish one typo twice).
     # Nor when the "NIK" is the family's KK number: its date digits are the card's issue date.
     "m.birth_date IS NULL AND (m.nik_birth_date IS NULL OR m.nik = r.nik OR m.nik = r.no_kk "
-    "OR (m.nik_birth_date <> r.birth_date "
-    "AND (hamming(m.nik, r.nik) = 1 OR (hamming(m.nik, r.nik) = 2 AND damerau_levenshtein(m.nik, r.nik) = 1))))",
+    f"OR (m.nik_birth_date <> r.birth_date AND ({_ONE_NIK_TYPO})))",
     (
         Level("exact", "sama", "m.birth_date = r.birth_date"),
         # The stated dates disagree (or one is missing) but the date inside one NIK matches. Not
@@ -221,23 +205,8 @@ PAIR_FLAGS: dict[str, str] = {
 }
 
 
-def _token_set_ratio(left: pa.Array, right: pa.Array) -> pa.Array:
-    scores = process.cpdist(left.to_pylist(), right.to_pylist(), scorer=fuzz.token_set_ratio, workers=-1)
-    return pa.array(scores, type=pa.float64())
-
-
-def _initials_agree(left: pa.Array, right: pa.Array) -> pa.Array:
-    return pa.array([initials_agree(a or "", b or "") for a, b in zip(left.to_pylist(), right.to_pylist(),
-                                                                       strict=True)], type=pa.bool_())
-
-
-def register_functions(con: duckdb.DuckDBPyConnection) -> None:
-    """Register the RapidFuzz scorers used by the levels (idempotent per connection)."""
-    for name, function, result in (("rf_token_set_ratio", _token_set_ratio, "DOUBLE"),
-                                   ("initials_agree", _initials_agree, "BOOLEAN")):
-        with contextlib.suppress(duckdb.CatalogException, duckdb.NotImplementedException):  # already registered
-            con.create_function(name, function, ["VARCHAR", "VARCHAR"], result,
-                                type="arrow", null_handling="special", side_effects=False)
+# A 16-digit NIK rounded to 15 significant digits, as Excel's floats keep it.
+NIK15_ROUNDED = "CAST(ucj_div(CAST({nik} AS BIGINT) + 5, 10) AS STRING)"
 
 
 def _level_case(comparison: Comparison) -> str:
@@ -245,25 +214,25 @@ def _level_case(comparison: Comparison) -> str:
     return f"CASE WHEN {comparison.null_sql} THEN -1 {whens} END"
 
 
-def prepare_link_tables(con: duckdb.DuckDBPyConnection) -> None:
+def prepare_link_tables(con: duckdb.DuckDBPyConnection | Backend) -> None:
     """`link_members` / `link_residents`: the columns comparisons read, computed once per record
     (name tokens, date parts, name frequency) instead of once per pair."""
-    con.execute("""CREATE OR REPLACE TABLE name_frequencies AS
-        SELECT name_sorted, count(*) / (SELECT count(*) FROM residents) AS tf FROM residents GROUP BY 1""")
+    db = as_backend(con)
+    db.create_table("name_frequencies", """
+        SELECT name_sorted, count(*) / (SELECT count(*) FROM residents) AS tf FROM residents GROUP BY name_sorted""")
     floor = "(SELECT 1.0 / count(*) FROM residents)"
     for target, source, key, extra in (
         ("link_members", "memberships", "member_id",
          "x.nik, x.nik_status, x.nik15, x.nik_prefix, x.nik_birth_date, x.segment"),
         ("link_residents", "residents", "resident_id",
-         "x.nik, x.no_kk, x.nik_birth_date, CAST((CAST(x.nik AS BIGINT) + 5) // 10 AS VARCHAR) AS nik15_rounded, "
+         f"x.nik, x.no_kk, x.nik_birth_date, {NIK15_ROUNDED.format(nik='x.nik')} AS nik15_rounded, "
          "x.occupation_group"),
     ):
-        con.execute(f"""CREATE OR REPLACE TABLE {target} AS
-            SELECT x.{key}, {extra}, x.name_key, x.name_sorted, string_split(x.name_sorted, ' ') AS name_tokens,
+        db.create_table(target, f"""
+            SELECT x.{key}, {extra}, x.name_key, x.name_sorted, split(x.name_sorted, ' ') AS name_tokens,
                 x.birth_date, year(x.birth_date) AS birth_year, month(x.birth_date) AS birth_month,
                 day(x.birth_date) AS birth_day, coalesce(f.tf, {floor}) AS name_tf
-            FROM {source} x LEFT JOIN name_frequencies f ON f.name_sorted = x.name_sorted
-            ORDER BY x.{key}""")
+            FROM {source} x LEFT JOIN name_frequencies f ON f.name_sorted = x.name_sorted""", order_by=f"x.{key}")
 
 
 def levels_sql(pairs_table: str, comparisons: tuple[Comparison, ...] = COMPARISONS) -> str:
@@ -274,7 +243,7 @@ def levels_sql(pairs_table: str, comparisons: tuple[Comparison, ...] = COMPARISO
     shorter of the two names (for the subset levels). Needs `prepare_link_tables`.
     """
     features = ",\n        ".join(f"{sql} AS {name}" for name, sql in PAIR_FEATURES.items())
-    gammas = ",\n        ".join(f"{_level_case(c)}::TINYINT AS g_{c.name}" for c in comparisons)
+    gammas = ",\n        ".join(f"CAST({_level_case(c)} AS TINYINT) AS g_{c.name}" for c in comparisons)
     anchors = ",\n        ".join(f"coalesce({sql}, FALSE) AS anchor_{name}" for name, sql in ANCHORS.items())
     flags = ",\n        ".join(f"coalesce({sql}, FALSE) AS {name}" for name, sql in PAIR_FLAGS.items())
     return f"""

@@ -17,19 +17,25 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+import pyarrow as pa
 
-from pipeline.config import LinkingConfig
+from pipeline.config import Config, LinkingConfig, project_root
 from pipeline.errors import ConfigError
 from pipeline.linking.assignment import apply_answers, assign
+from pipeline.linking.backends import Backend, as_backend
 from pipeline.linking.blocking import build_candidate_pairs
-from pipeline.linking.comparisons import COMPARISONS, levels_sql, prepare_link_tables, register_functions
+from pipeline.linking.comparisons import COMPARISONS, levels_sql, prepare_link_tables
 from pipeline.linking.explain import explanation_sql, level_label_sql
 from pipeline.linking.model import STRONG_NAME_LEVELS, ModelParams, score_pairs, train
 from pipeline.stopwatch import Laps
 
-__all__ = ["LinkingResult", "link", "load_model", "NEAR_MISS_PROBABILITY"]
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = ["LinkingResult", "link", "link_warehouse", "load_model", "NEAR_MISS_PROBABILITY"]
 
 # Pairs this likely or more are kept (with their explanation) even when not linked, so an auditor
 # can see the memberships a resident nearly matched.
@@ -50,46 +56,50 @@ class LinkingResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def link(con: duckdb.DuckDBPyConnection, config: LinkingConfig,
+def link(con: duckdb.DuckDBPyConnection | Backend, config: LinkingConfig,
          progress: Callable[[str], None] | None = None) -> LinkingResult:
-    """Run the whole linking stage on `residents` x `memberships` (see module doc)."""
+    """Run the whole linking stage on `residents` x `memberships` (see module doc), in DuckDB or
+    on another backend (`pipeline.linking.backends`)."""
     say = progress or (lambda _msg: None)
     laps = Laps()
     lap = laps.lap
 
-    register_functions(con)
-    prepare_link_tables(con)
+    db = as_backend(con)
+    prepare_link_tables(db)
     say("blocking: generating candidate pairs")
-    stats = build_candidate_pairs(con, training_sample=config.training_sample_members)
+    stats = build_candidate_pairs(db, training_sample=config.training_sample_members)
     lap("blocking")
     say(f"comparing {sum(n for _, n in stats):,} candidate pairs")
-    con.execute(f"CREATE OR REPLACE TABLE pair_levels AS {levels_sql('candidate_pairs')}")
+    db.create_table("pair_levels", levels_sql("candidate_pairs"))
     lap("comparisons")
     if config.model_file:
         say("reusing the model weights of " + Path(config.model_file).name)
         params = load_model(Path(config.model_file))
         # m and u describe names and errors; the prior per resident is this register's own.
-        params.residents = int(con.execute("SELECT count(*) FROM residents").fetchone()[0])
+        params.residents = int(db.scalar("SELECT count(*) FROM residents"))
     else:
         say("estimating model weights (u from random pairs, m by EM)")
-        params = train(con, sample_pairs=config.u_sample_pairs, seed=config.seed,
+        params = train(db, sample_pairs=config.u_sample_pairs, seed=config.seed,
                        max_iterations=config.em_max_iterations, tolerance=config.em_tolerance,
                        tf_cap_bits=config.name_tf_cap_bits)
     lap("training")
-    score_pairs(con, params, nik_date_floor_probability=config.nik_date_floor_probability,
+    score_pairs(db, params, nik_date_floor_probability=config.nik_date_floor_probability,
                 other_region_max_probability=config.other_region_max_probability)
-    decisions = assign(con, link_threshold=config.link_threshold, review_threshold=config.review_threshold)
-    settled = apply_answers(con)  # officers' answers beat the model
+    decisions = assign(db, link_threshold=config.link_threshold, review_threshold=config.review_threshold)
+    settled = apply_answers(db)  # officers' answers beat the model
     if any(settled.values()):
         say(f"officers' answers: {settled['confirmed']} pairs confirmed, {settled['rejected']} rejected")
-        decisions = dict(con.execute("SELECT decision, count(*) FROM pair_decisions WHERE decision <> 'no_link' "
-                                     "GROUP BY 1").fetchall())
+        decisions = dict(db.rows("SELECT decision, count(*) FROM pair_decisions WHERE decision <> 'no_link' "
+                                 "GROUP BY decision"))
     lap("scoring_and_assignment")
-    _links_table(con)
+    _links_table(db)
     # Kept beside the links, so the publication can write the model it used.
-    con.execute("CREATE OR REPLACE TABLE link_model AS SELECT ?::VARCHAR AS model",
-                [json.dumps(params.to_dict(), sort_keys=True)])
-    outcomes = dict(con.execute("SELECT outcome, count(*) FROM member_outcomes GROUP BY 1").fetchall())
+    db.register("link_model_row", pa.table({"model": [json.dumps(params.to_dict(), sort_keys=True)]}))
+    try:
+        db.create_table("link_model", "SELECT model FROM link_model_row")
+    finally:
+        db.unregister("link_model_row")
+    outcomes = dict(db.rows("SELECT outcome, count(*) FROM member_outcomes GROUP BY outcome"))
     lap("explanations")
     log.info("linking done: %s", decisions)
     return LinkingResult(
@@ -97,6 +107,24 @@ def link(con: duckdb.DuckDBPyConnection, config: LinkingConfig,
         members_linked=outcomes.get("linked", 0), members_review=outcomes.get("review", 0),
         members_unlinked=outcomes.get("unlinked", 0), params=params, seconds=laps.seconds,
     )
+
+
+def link_warehouse(con: duckdb.DuckDBPyConnection, config: Config, progress: Callable[[str], None] | None = None,
+                   spark: SparkSession | None = None) -> LinkingResult:
+    """The linking stage for the warehouse `con` on the backend `config.engine` names. On Spark, `spark`
+    is the session to use; without one, a session is started for the stage (and stopped after it
+    unless it is a Spark Connect client)."""
+    if config.engine.backend != "spark":
+        return link(con, config.linking, progress)
+    from pipeline.linking.spark import SparkBackend, engine_session, link_on_spark
+
+    session = spark or engine_session(config.engine)
+    try:
+        return link_on_spark(con, SparkBackend(session, config.engine.work_dir(project_root())), config.linking,
+                             progress)
+    finally:
+        if spark is None and not config.engine.spark_remote:
+            session.stop()
 
 
 def _strong_name_levels() -> str:
@@ -115,49 +143,42 @@ def load_model(path: Path) -> ModelParams:
     return ModelParams.from_dict(data)
 
 
-def _links_table(con: duckdb.DuckDBPyConnection) -> None:
+def _links_table(db: Backend) -> None:
     labels = ", ".join(f"{level_label_sql(c)} AS {c.name}_level" for c in COMPARISONS)
     weights = ", ".join(f"round(w_{c.name}, 3) AS {c.name}_weight" for c in COMPARISONS)
-    con.execute(f"""
-    CREATE OR REPLACE TABLE scored_pairs AS
+    db.create_table("scored_pairs", f"""
     SELECT s.member_id, m.kpj, s.resident_id, r.nik AS resident_nik, coalesce(d.decision, 'no_link') AS decision,
         coalesce(d.conflict, FALSE) AS conflict, CASE WHEN d.answer = 'same' THEN 'verified' ELSE c.rule END AS rule,
         round(s.probability, 6) AS probability, round(s.match_weight, 3) AS match_weight,
         {labels}, {weights}, round(s.tf_name, 3) AS name_tf_adjustment, round(s.floor_bits, 3) AS nik_date_floor,
         s.nik_date_agree AND s.g_name NOT IN ({_strong_name_levels()}) AS name_differs,
-        {explanation_sql()} || coalesce(' Petugas ' || d.answered_by || ' (' || d.answered_at[:16] || ' UTC): '
+        {explanation_sql()} || coalesce(' Petugas ' || d.answered_by || ' (' || left(d.answered_at, 16) || ' UTC): '
             || CASE d.answer WHEN 'same' THEN 'sama orang.' ELSE 'bukan orang yang sama.' END, '') AS explanation,
         coalesce(d.model_decision, 'no_link') AS model_decision, d.answer_id, d.answered_by, d.answered_at
     FROM pair_scores s
-    LEFT JOIN pair_decisions d USING (member_id, resident_id)
-    JOIN candidate_pairs c USING (member_id, resident_id)
+    LEFT JOIN pair_decisions d ON d.member_id = s.member_id AND d.resident_id = s.resident_id
+    JOIN candidate_pairs c ON c.member_id = s.member_id AND c.resident_id = s.resident_id
     JOIN memberships m ON m.member_id = s.member_id
     JOIN residents r ON r.resident_id = s.resident_id
-    WHERE d.decision IS NOT NULL OR s.probability >= {NEAR_MISS_PROBABILITY}
-    ORDER BY s.member_id, s.resident_id
-    """)
-    con.execute("CREATE OR REPLACE TABLE links AS SELECT * FROM scored_pairs WHERE decision <> 'no_link' "
-                "ORDER BY member_id, resident_id")
+    WHERE d.decision IS NOT NULL OR s.probability >= {NEAR_MISS_PROBABILITY}""", order_by="s.member_id, s.resident_id")
+    db.create_table("links", "SELECT * FROM scored_pairs WHERE decision <> 'no_link'",
+                    order_by="member_id, resident_id")
     # Weak name-only matches: nothing but the name could be compared, and it agrees.
-    con.execute(f"""
-    CREATE OR REPLACE TABLE verification_hints AS
+    db.create_table("verification_hints", f"""
     SELECT s.resident_id, m.kpj, any_value(CASE WHEN d.decision = 'review' THEN 'review' ELSE 'name_only' END)
                AS reason, max(s.probability) AS probability
     FROM pair_scores s
-    LEFT JOIN pair_decisions d USING (member_id, resident_id)
+    LEFT JOIN pair_decisions d ON d.member_id = s.member_id AND d.resident_id = s.resident_id
     JOIN memberships m ON m.member_id = s.member_id
+    LEFT JOIN (SELECT DISTINCT member_id FROM pair_decisions WHERE decision = 'link') o ON o.member_id = s.member_id
     WHERE d.decision = 'review'
        OR (d.decision IS NULL AND s.g_nik < 0 AND s.g_birth_date < 0 AND s.g_name IN ({_strong_name_levels()})
-           AND NOT EXISTS (SELECT 1 FROM pair_decisions o WHERE o.member_id = s.member_id AND o.decision = 'link'))
-    GROUP BY s.resident_id, m.kpj
-    ORDER BY s.resident_id, m.kpj
-    """)
-    con.execute("""
-    CREATE OR REPLACE TABLE member_outcomes AS
+           AND o.member_id IS NULL)
+    GROUP BY s.resident_id, m.kpj""", order_by="s.resident_id, m.kpj")
+    db.create_table("member_outcomes", """
     SELECT m.member_id,
         CASE WHEN bool_or(l.decision = 'link') THEN 'linked'
              WHEN bool_or(l.decision = 'review') THEN 'review' ELSE 'unlinked' END AS outcome,
         max(CASE WHEN l.decision = 'link' THEN l.resident_id END) AS resident_id
-    FROM memberships m LEFT JOIN links l USING (member_id)
-    GROUP BY m.member_id ORDER BY m.member_id
-    """)
+    FROM memberships m LEFT JOIN links l ON l.member_id = m.member_id
+    GROUP BY m.member_id""", order_by="m.member_id")

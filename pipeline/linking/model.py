@@ -41,8 +41,9 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.errors import ConfigError
+from pipeline.linking.backends import Backend, as_backend
 from pipeline.linking.comparisons import BIRTH_DATE, COMPARISONS, NAME, NIK, Comparison, levels_sql
-from pipeline.warehouse import scalar
+from pipeline.sqltext import sql_double
 
 __all__ = ["ModelParams", "train", "score_pairs", "em", "TRAINING_SESSIONS", "reference_bayes_factor",
            "reference_posteriors", "STRONG_NAME_LEVELS", "NEAR_NIK_LEVELS"]
@@ -174,59 +175,60 @@ def em(patterns: np.ndarray, counts: np.ndarray, n_levels: list[int], *, max_ite
     return m, u, lam, iteration
 
 
-def _pattern_counts(con: duckdb.DuckDBPyConnection, table: str, comparisons: tuple[Comparison, ...],
+def _pattern_counts(db: Backend, table: str, comparisons: tuple[Comparison, ...],
                     where: str = "TRUE") -> tuple[np.ndarray, np.ndarray]:
     cols = ", ".join(f"g_{c.name}" for c in comparisons)
-    rows = con.execute(f"SELECT {cols}, count(*) FROM {table} WHERE {where} GROUP BY ALL ORDER BY ALL").fetchall()
+    rows = db.rows(f"SELECT {cols}, count(*) FROM {table} WHERE {where} GROUP BY {cols} ORDER BY {cols}")
     arr = np.array(rows, dtype=np.int64).reshape(-1, len(comparisons) + 1)
     return arr[:, :-1], arr[:, -1].astype(float)
 
 
-def _estimate_u(con: duckdb.DuckDBPyConnection, comparisons: tuple[Comparison, ...], sample_pairs: int,
+def _estimate_u(db: Backend, comparisons: tuple[Comparison, ...], sample_pairs: int,
                 seed: int) -> dict[str, list[float]]:
-    members = scalar(con, "SELECT count(*) FROM memberships")
-    residents = scalar(con, "SELECT count(*) FROM residents")
+    members = db.scalar("SELECT count(*) FROM memberships")
+    residents = db.scalar("SELECT count(*) FROM residents")
     rng = np.random.default_rng(seed)
     sample = pa.table({"member_id": rng.integers(1, members + 1, sample_pairs, dtype=np.int32),
                        "resident_id": rng.integers(1, residents + 1, sample_pairs, dtype=np.int32)})
-    con.register("u_sample_pairs", sample)
+    db.register("u_sample_pairs", sample)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE u_sample_levels AS {levels_sql('u_sample_pairs', comparisons)}")
+        db.create_table("u_sample_levels", levels_sql("u_sample_pairs", comparisons), temporary=True)
     finally:
-        con.unregister("u_sample_pairs")
+        db.unregister("u_sample_pairs")
     u: dict[str, list[float]] = {}
     for c in comparisons:
-        counts = dict(con.execute(f"SELECT g_{c.name}, count(*) FROM u_sample_levels WHERE g_{c.name} >= 0 "
-                                  f"GROUP BY 1").fetchall())
+        counts = dict(db.rows(f"SELECT g_{c.name}, count(*) FROM u_sample_levels WHERE g_{c.name} >= 0 "
+                              f"GROUP BY g_{c.name}"))
         n = sum(counts.values())
         u[c.name] = [(counts.get(i, 0) + 1) / (n + len(c.levels)) for i in range(len(c.levels))]
     return u
 
 
-def _u_among_clear_non_matches(con: duckdb.DuckDBPyConnection, comparison: Comparison, anchor: str,
+def _u_among_clear_non_matches(db: Backend, comparison: Comparison, anchor: str,
                                fallback: list[float]) -> list[float]:
     """u of `comparison` conditional on an anchor (e.g. same birth date): its level shares among the
     anchored pairs whose names disagree completely, which are almost all non-matches. Unlike EM's
     u, this counts NIK typos that land on a neighbour's NIK as the non-matches they are."""
     different = len(NAME.levels) - 1
-    counts = dict(con.execute(f"SELECT g_{comparison.name}, count(*) FROM pair_levels WHERE anchor_{anchor} "
-                              f"AND g_name = {different} AND g_{comparison.name} >= 0 GROUP BY 1").fetchall())
+    counts = dict(db.rows(f"SELECT g_{comparison.name}, count(*) FROM pair_levels WHERE anchor_{anchor} "
+                          f"AND g_name = {different} AND g_{comparison.name} >= 0 GROUP BY g_{comparison.name}"))
     n = sum(counts.values())
     if n == 0:
         return fallback
     return [(counts.get(i, 0) + 1) / (n + len(comparison.levels)) for i in range(len(comparison.levels))]
 
 
-def train(con: duckdb.DuckDBPyConnection, *, sample_pairs: int, seed: int, max_iterations: int,
+def train(con: duckdb.DuckDBPyConnection | Backend, *, sample_pairs: int, seed: int, max_iterations: int,
           tolerance: float, tf_cap_bits: float, comparisons: tuple[Comparison, ...] = COMPARISONS) -> ModelParams:
     """Estimate u (random pairs) and m (EM sessions over `pair_levels`)."""
-    u = _estimate_u(con, comparisons, sample_pairs, seed)
+    db = as_backend(con)
+    u = _estimate_u(db, comparisons, sample_pairs, seed)
     estimates: dict[str, list[np.ndarray]] = {c.name: [] for c in comparisons}
     session_params: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
     iterations = patterns_seen = 0
     for anchor, excluded in TRAINING_SESSIONS:
         others = tuple(c for c in comparisons if c.name not in excluded)
-        patterns, counts = _pattern_counts(con, "pair_levels", others, f"anchor_{anchor}")
+        patterns, counts = _pattern_counts(db, "pair_levels", others, f"anchor_{anchor}")
         if counts.size == 0:
             continue
         m_arrays, u_arrays, _, its = em(patterns, counts, [len(c.levels) for c in others],
@@ -248,21 +250,21 @@ def train(con: duckdb.DuckDBPyConnection, *, sample_pairs: int, seed: int, max_i
         if c.given is not None:
             m_s, _ = session_params.get(c.given.session, {}).get(c.name, (m_final[c.name], None))
             m_given[c.name] = [float(x) for x in m_s]
-            u_given[c.name] = _u_among_clear_non_matches(con, c, c.given.session, u[c.name])
+            u_given[c.name] = _u_among_clear_non_matches(db, c, c.given.session, u[c.name])
     log.info("EM: %d iterations over %d patterns", iterations, patterns_seen)
     return ModelParams(m=m_final, u=u, m_given=m_given, u_given=u_given, prior_in_register=0.8,
-                       residents=scalar(con, "SELECT count(*) FROM residents"), name_u_exact=u["name"][0],
+                       residents=db.scalar("SELECT count(*) FROM residents"), name_u_exact=u["name"][0],
                        tf_cap_bits=tf_cap_bits, em_iterations=iterations, pattern_count=patterns_seen)
 
 
 def _weight_sql(c: Comparison, params: ModelParams, comparisons: tuple[Comparison, ...]) -> str:
-    plain = " ".join(f"WHEN {i} THEN {w!r}" for i, w in enumerate(params.weights[c.name]))
+    plain = " ".join(f"WHEN {i} THEN {sql_double(w)}" for i, w in enumerate(params.weights[c.name]))
     expr = f"CASE g_{c.name} {plain} ELSE 0.0 END"
     if c.given is None:
         return expr
     other = next(o for o in comparisons if o.name == c.given.comparison)
     agree = ", ".join(str(i) for i, lvl in enumerate(other.levels) if lvl.label in c.given.levels)
-    given = " ".join(f"WHEN {i} THEN {w!r}" for i, w in enumerate(params.weights_given[c.name]))
+    given = " ".join(f"WHEN {i} THEN {sql_double(w)}" for i, w in enumerate(params.weights_given[c.name]))
     return f"CASE WHEN g_{other.name} IN ({agree}) THEN CASE g_{c.name} {given} ELSE 0.0 END ELSE {expr} END"
 
 
@@ -270,30 +272,30 @@ def _indices(comparison: Comparison, labels: tuple[str, ...]) -> str:
     return ", ".join(str(i) for i, lvl in enumerate(comparison.levels) if lvl.label in labels)
 
 
-def score_pairs(con: duckdb.DuckDBPyConnection, params: ModelParams,
+def score_pairs(con: duckdb.DuckDBPyConnection | Backend, params: ModelParams,
                 comparisons: tuple[Comparison, ...] = COMPARISONS, *, nik_date_floor_probability: float = 0.95,
                 other_region_max_probability: float = 0.5) -> None:
     """(Re)create `pair_scores` from `pair_levels`: per-comparison weights, TF adjustment, match
     weight (log2 odds against 'not in register'), the no-veto floor and the posterior probability."""
+    db = as_backend(con)
     weight_cols = [f"{_weight_sql(c, params, comparisons)} AS w_{c.name}" for c in comparisons]
     name = next(c for c in comparisons if c.name == "name")
     tf_levels = ", ".join(str(i) for i, lvl in enumerate(name.levels) if lvl.tf_adjusted)
     shorter = ", ".join(str(i) for i, lvl in enumerate(name.levels) if lvl.label in ("subset", "one_word"))
     tf_value = f"CASE WHEN g_name IN ({shorter}) THEN name_tf_shorter ELSE name_tf END"
-    cap = f"CASE WHEN {_NAME_ONLY_SQL} THEN 'Infinity'::DOUBLE ELSE {params.tf_cap_bits!r} END"
+    cap = f"CASE WHEN {_NAME_ONLY_SQL} THEN {sql_double(math.inf)} ELSE {sql_double(params.tf_cap_bits)} END"
     tf_adj = (f"CASE WHEN g_name IN ({tf_levels}) THEN "
-              f"least(log2({params.name_u_exact!r} / {tf_value}), {cap}) ELSE 0.0 END")
+              f"least(log2({sql_double(params.name_u_exact)} / {tf_value}), {cap}) ELSE 0.0 END")
     w_sum = " + ".join(f"w_{c.name}" for c in comparisons)
     better = (f"g_name IN ({_indices(NAME, STRONG_NAME_LEVELS)}) AND g_nik IN ({_indices(NIK, NEAR_NIK_LEVELS)}) "
               f"AND (g_birth_date < 0 OR g_birth_date IN ({_indices(BIRTH_DATE, _DATE_NOT_CONTRADICTING)}))")
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE pair_weights AS
+    db.create_table("pair_weights", f"""
     SELECT *, nik_date_agree AND NOT bool_or({better}) OVER (PARTITION BY member_id) AS floor_eligible,
         g_nik IN ({_indices(NIK, ("other_region",))}) AS ceiling_eligible
     FROM (SELECT *, {w_sum} + tf_name AS bayes_factor_log2 FROM (
         SELECT l.*, {', '.join(weight_cols)}, {tf_adj} AS tf_name FROM pair_levels l
     ))
-    """)
+    """, temporary=True)
     for setting, value in (("nik_date_floor_probability", nik_date_floor_probability),
                            ("other_region_max_probability", other_region_max_probability)):
         if not 0.0 < value < 1.0:
@@ -302,14 +304,13 @@ def score_pairs(con: duckdb.DuckDBPyConnection, params: ModelParams,
                   math.log2(other_region_max_probability / (1.0 - other_region_max_probability)))
     pi = params.prior_in_register
     for _ in range(20):
-        new_pi = _implied_prior(con, pi, params.residents, floor_odds)
+        new_pi = _implied_prior(db, pi, params.residents, floor_odds)
         if abs(new_pi - pi) < 1e-4:
             pi = new_pi
             break
         pi = new_pi
     params.prior_in_register = pi
-    con.execute(f"CREATE OR REPLACE TABLE pair_scores AS {_posterior_sql(pi, params.residents, floor_odds)} "
-                f"ORDER BY member_id, resident_id")
+    db.create_table("pair_scores", _posterior_sql(pi, params.residents, floor_odds), order_by="member_id, resident_id")
 
 
 def floor_bayes_factor(pi: float, residents: int, odds: float) -> float:
@@ -323,25 +324,26 @@ def _posterior_sql(pi: float, residents: int, floor_odds: tuple[float, float]) -
     floor = floor_bayes_factor(pi, residents, floor_odds[0])
     ceiling = floor_bayes_factor(pi, residents, floor_odds[1])
     return f"""
-        SELECT *, power(2.0, {base!r} + bayes_factor_log2 + floor_bits)
-                  / ({none!r} + sum(power(2.0, {base!r} + bayes_factor_log2 + floor_bits))
+        SELECT *, power(2.0, {sql_double(base)} + bayes_factor_log2 + floor_bits)
+                  / ({sql_double(none)} + sum(power(2.0, {sql_double(base)} + bayes_factor_log2 + floor_bits))
                      OVER (PARTITION BY member_id))
                   AS probability,
-               {base!r} - log2({none!r}) + bayes_factor_log2 + floor_bits AS match_weight
-        FROM (SELECT *, CASE WHEN floor_eligible THEN greatest({floor!r} - bayes_factor_log2, 0.0)
-                             WHEN ceiling_eligible THEN least({ceiling!r} - bayes_factor_log2, 0.0) ELSE 0.0 END
+               {sql_double(base)} - log2({sql_double(none)}) + bayes_factor_log2 + floor_bits AS match_weight
+        FROM (SELECT *, CASE WHEN floor_eligible THEN greatest({sql_double(floor)} - bayes_factor_log2, 0.0)
+                             WHEN ceiling_eligible THEN least({sql_double(ceiling)} - bayes_factor_log2, 0.0)
+                             ELSE 0.0 END
                         AS floor_bits FROM pair_weights)
     """
 
 
-def _implied_prior(con: duckdb.DuckDBPyConnection, pi: float, residents: int,
+def _implied_prior(db: Backend, pi: float, residents: int,
                    floor_odds: tuple[float, float]) -> float:
     """The share of memberships expected to be in the register, given pi (a fixed-point step)."""
-    members = scalar(con, "SELECT count(*) FROM memberships")
+    members = db.scalar("SELECT count(*) FROM memberships")
     # summed as decimals: a parallel sum of doubles differs in the last bit from run to run (model.json
     # must be byte-identical for the same inputs)
-    total = scalar(con, f"SELECT sum(probability::DECIMAL(38, 18))::DOUBLE "
-                        f"FROM ({_posterior_sql(pi, residents, floor_odds)})") or 0.0
+    total = float(db.scalar(f"SELECT CAST(sum(CAST(probability AS DECIMAL(38, 18))) AS DOUBLE) "
+                            f"FROM ({_posterior_sql(pi, residents, floor_odds)})") or 0.0)
     return float(min(max(total / max(members, 1), 0.01), 0.99))
 
 

@@ -20,7 +20,7 @@ from rapidfuzz.distance import JaroWinkler
 from pipeline.sqltext import sql_literal
 
 __all__ = ["NameRule", "NAME_RULES", "name_key", "sorted_key", "name_key_sql", "name_sorted_sql", "initials_agree",
-           "monge_elkan", "WORDS_SIMILAR", "may_be_one_name"]
+           "monge_elkan", "monge_elkan_words", "WORDS_SIMILAR", "may_be_one_name"]
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,11 @@ def monge_elkan(a: str, b: str) -> float:
     >>> round(monge_elkan("RIMA", "KURNIAWATI RISMA"), 3), round(monge_elkan("NDAH PUTRI", "INDAH"), 3)
     (0.947, 0.933)
     """
-    ta, tb = a.split(), b.split()
+    return monge_elkan_words(a.split(), b.split())
+
+
+def monge_elkan_words(ta: list[str], tb: list[str]) -> float:
+    """`monge_elkan` over two word lists."""
     if not ta or not tb:
         return 0.0
     if len(ta) != len(tb):

@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from pipeline.linking.comparisons import COMPARISONS, levels_sql, prepare_link_tables, register_functions
+from pipeline.linking.backends import DuckDBBackend
+from pipeline.linking.comparisons import COMPARISONS, levels_sql, prepare_link_tables
 from tests.pipeline.linking_fixtures import warehouse_with
 
 NIK = "3577014305900001"  # woman born 03-05-1990, Kartoharjo
@@ -14,7 +15,7 @@ BORN = date(1990, 5, 3)
 
 def _levels(member: tuple, resident: tuple) -> dict[str, str]:
     con = warehouse_with([member], [resident])
-    register_functions(con)
+    DuckDBBackend(con)  # the portable SQL's functions
     prepare_link_tables(con)
     con.execute("CREATE TABLE pairs AS SELECT 1 AS member_id, 1 AS resident_id")
     columns = ", ".join("g_" + c.name for c in COMPARISONS)
