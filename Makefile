@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SPARK_STAMP := $(VENV)/.spark-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DAGSTER_ENV := DAGSTER_HOME=$(CURDIR) UCJ_DAGSTER_STORAGE=$(CURDIR)/data/dagster UCJ_DAGSTER_LOGS=$(CURDIR)/data/dagster/logs
 
-.PHONY: demo test test-fast eval bench scaling ui check clean browser java
+.PHONY: demo test test-fast eval bench bench-spark scaling ui check clean browser java
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: $(STAMP)
 # peak memory, list precision/recall; the table goes into bench/results.md. Scale 10 takes a while.
 scaling: $(STAMP)
 	$(BIN)/python bench/scaling.py --out bench/results.md
+
+# The linking stage on Spark local mode against DuckDB on the same cleaned tables (issue 14); the table goes
+# into bench/results.md. Needs Java 17 (make java).
+bench-spark: $(SPARK_STAMP) java
+	$(BIN)/python bench/spark.py --out bench/results.md
 
 # The Dagster UI on this project's instance, loopback only: http://127.0.0.1:3000
 ui: $(STAMP)

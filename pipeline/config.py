@@ -388,6 +388,10 @@ class EngineConfig:
             raise ConfigError(f"engine.backend must be 'duckdb' or 'spark', got {self.backend!r}")
         if not self.spark_work_dir.strip():
             raise ConfigError("engine.spark_work_dir must name a folder or URI")
+        on_cluster = bool(self.spark_remote) or not self.spark_master.startswith("local")
+        if self.backend == "spark" and on_cluster and "://" not in self.spark_work_dir:
+            raise ConfigError("engine.spark_work_dir must be storage every Spark node reaches (hdfs://, s3a://, "
+                              f"abfss://, ...) when Spark runs on a cluster, got {self.spark_work_dir!r}")
 
     def work_dir(self, root: Path) -> str:
         """`spark_work_dir` as a URI or absolute folder, a relative folder taken from `root`."""

@@ -69,10 +69,13 @@ def session(*, master: str = "local[2]", remote: str = "", app_name: str = "ucj"
     if remote:
         builder = builder.remote(remote)
     else:
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = builder.master(master)
-        for key, value in {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
-                           "spark.log.level": "ERROR", "spark.sql.shuffle.partitions": "8"}.items():
+        builder = builder.master(master).config("spark.ui.showConsoleProgress", "false")
+    if master.startswith("local") and not remote:
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers are this machine's processes
+        # Local mode's driver is its only executor: Spark's default of 1 GB cannot hold the joins'
+        # broadcast tables of a city.
+        for key, value in {"spark.ui.enabled": "false", "spark.log.level": "ERROR", "spark.driver.memory": "6g",
+                           "spark.sql.shuffle.partitions": "8"}.items():
             builder = builder.config(key, value)
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)

@@ -34,6 +34,10 @@ def test_example_config_lists_every_setting_at_its_default() -> None:
     ("[eligibility]\nmin_age = 17.5\n", "min_age must be a whole number"),
     ("[linking]\nlink_treshold = 0.9\n", "unknown setting [linking] 'link_treshold'"),
     ("[linking\n", "cannot read config file"),
+    ("[engine]\nbackend = 'flink'\n", "engine.backend must be 'duckdb' or 'spark'"),
+    # a cluster's nodes cannot read a folder of this machine
+    ("[engine]\nbackend = 'spark'\nspark_master = 'yarn'\n", "spark_work_dir must be storage every Spark node"),
+    ("[engine]\nbackend = 'spark'\nspark_remote = 'sc://spark:15002'\n", "spark_work_dir must be storage every"),
 ])
 def test_bad_config_is_a_clear_error(tmp_path: Path, toml: str, message: str) -> None:
     path = tmp_path / "bad.toml"
@@ -49,3 +53,11 @@ def test_overrides_keep_other_defaults(tmp_path: Path) -> None:
     assert config.eligibility.pro_jkk_jkm_max_desil == 4
     assert config.eligibility.min_age == 18 and config.linking == Config().linking
     assert config.digest() != Config().digest()
+
+
+def test_spark_work_dir_is_the_project_folder_or_a_uri(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[engine]\nbackend = 'spark'\nspark_remote = 'sc://spark:15002'\n"
+                    "spark_work_dir = 's3a://ucj/work'\n")
+    assert load_config(path).engine.work_dir(tmp_path) == "s3a://ucj/work"
+    assert Config().engine.work_dir(tmp_path) == str(tmp_path / "data" / "warehouse" / "spark")
