@@ -115,7 +115,9 @@ _WORD_DATE_KEYS = """
            UNION SELECT member_id, d, '=' || name_sorted FROM y)
 """
 
+
 def _positions(last: int) -> str:
+    """The positions 1..last as a table `pos(i)` (both engines read VALUES alike)."""
     return "SELECT i FROM (VALUES " + ", ".join(f"({i})" for i in range(1, last + 1)) + ") AS pos(i)"
 
 

@@ -72,6 +72,7 @@ def session(*, master: str = "local[2]", remote: str = "", app_name: str = "ucj"
         builder = builder.master(master).config("spark.ui.showConsoleProgress", "false")
     if master.startswith("local") and not remote:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers are this machine's processes
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # nothing listens beyond loopback
         # Local mode's driver is its only executor: Spark's default of 1 GB cannot hold the joins'
         # broadcast tables of a city.
         for key, value in {"spark.ui.enabled": "false", "spark.log.level": "ERROR", "spark.driver.memory": "6g",

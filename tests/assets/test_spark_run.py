@@ -2,9 +2,11 @@
 publishes, byte for byte (workbooks, candidate list, links, pairs for auditors, model), and the links
 asset records the engine it ran on."""
 
+import json
 from pathlib import Path
 
 import dagster as dg
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
@@ -46,4 +48,15 @@ def test_spark_run_publishes_what_duckdb_publishes(small_city: GeneratedFiles, d
                    .metadata["engine"].value]
         run = instance.get_runs(limit=1)[0]
         assert run.is_success
+        texts = [json.dumps(str(event.dagster_event.event_specific_data) if event.is_dagster_event else
+                            event.user_message) for event in instance.all_logs(run.run_id)]
     assert engines == ["spark"]
+    # No NIK and no name of a resident in the run's events and compute logs (Spark's plans and errors
+    # would carry SQL, never rows).
+    coverage = pq.read_table(on_spark / "coverage.parquet")
+    niks = set(coverage.column("nik").to_pylist())
+    names = {n for n in coverage.column("nama").to_pylist() if len(n) > 6}
+    texts += [p.read_text(errors="replace") for p in (dagster_home / "logs").rglob("*") if p.is_file()]
+    for text in texts:
+        assert not any(nik in text for nik in niks)
+        assert not any(name in text for name in names)
