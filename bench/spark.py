@@ -163,6 +163,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--region", action="append", default=None, metavar="CODE")
     parser.add_argument("--out", type=Path, default=None, help="results.md to write the table into")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files and both warehouses")
     parser.add_argument("--worker", choices=["prepare", "duckdb", "spark"], default=None, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -190,7 +191,10 @@ def main() -> None:
             print(json.dumps(row[backend]), file=sys.stderr)
         row["differing"] = _same(folder / "duckdb.duckdb", folder / "spark.duckdb")
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.keep:
+            print(f"kept {folder} (duckdb.duckdb, spark.duckdb, files/)", file=sys.stderr)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
     table = _table([row])
     print(table)
     print(f"\nrows differing between the backends: {row['differing']}")

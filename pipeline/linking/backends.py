@@ -26,7 +26,7 @@ from rapidfuzz.distance import DamerauLevenshtein, Hamming, JaroWinkler
 
 from pipeline.normalise.names import initials_agree, monge_elkan_words
 
-__all__ = ["Backend", "DuckDBBackend", "as_backend", "SCORERS", "DUCKDB_MACROS"]
+__all__ = ["Backend", "DuckDBBackend", "as_backend", "SCORERS", "DUCKDB_MACROS", "SCORE_DECIMALS"]
 
 
 class Backend(Protocol):
@@ -56,6 +56,11 @@ def _words_jw(short: str, long: str) -> str:
     return f"list_avg(list_transform({short}, lambda tok: list_max(list_transform({long}, lambda oth: {word}))))"
 
 
+# Similarity scores are rounded to this many decimals on both backends: DuckDB's Jaro-Winkler and
+# RapidFuzz's, or a mean of them, can differ in the last bit, and scores that land exactly on a level's
+# threshold (0.92, 0.88: common for short names) then fell on either side of it.
+SCORE_DECIMALS = 10
+
 # Spark's names (and the ucj_* scores) as DuckDB macros: inlined by DuckDB's binder, so they cost nothing.
 DUCKDB_MACROS: dict[str, str] = {
     "explode(a)": "unnest(a)",
@@ -64,16 +69,16 @@ DUCKDB_MACROS: dict[str, str] = {
     "regexp_like(s, p)": "regexp_matches(s, p)",
     "ucj_holds_all(a, b)": "list_has_all(a, b)",
     "ucj_div(a, b)": "a // b",
-    "ucj_jw(a, b)": "jaro_winkler_similarity(a, b)",
+    "ucj_jw(a, b)": f"round(jaro_winkler_similarity(a, b), {SCORE_DECIMALS})",
     "ucj_hamming(a, b)": "hamming(a, b)",
     "ucj_damerau_levenshtein(a, b)": "damerau_levenshtein(a, b)",
     # `pipeline.normalise.names.monge_elkan` over two word lists; nested list lambdas run vectorised
     # on every core where a Python function would score one pair at a time
-    "ucj_monge_elkan(a, b)": (f"CASE WHEN len(a) < len(b) THEN {_words_jw('a', 'b')} "
+    "ucj_monge_elkan(a, b)": (f"round(CASE WHEN len(a) < len(b) THEN {_words_jw('a', 'b')} "
                               f"WHEN len(a) > len(b) THEN {_words_jw('b', 'a')} "
-                              f"ELSE greatest({_words_jw('a', 'b')}, {_words_jw('b', 'a')}) END"),
-    "ucj_best_word_jw(a, b)": ("list_max(list_transform(a, lambda x: list_max(list_transform(b, "
-                               "lambda y: jaro_winkler_similarity(x, y)))))"),
+                              f"ELSE greatest({_words_jw('a', 'b')}, {_words_jw('b', 'a')}) END, {SCORE_DECIMALS})"),
+    "ucj_best_word_jw(a, b)": ("round(list_max(list_transform(a, lambda x: list_max(list_transform(b, "
+                               f"lambda y: jaro_winkler_similarity(x, y))))), {SCORE_DECIMALS})"),
 }
 
 
@@ -89,7 +94,8 @@ def _scores(left: pa.Array, right: pa.Array, scorer: Any, integer: bool) -> pa.A
     missing = np.array([x is None or y is None for x, y in zip(a, b, strict=True)], dtype=bool)
     values = process.cpdist([x or "" for x in a], [y or "" for y in b], scorer=scorer,
                             dtype=np.int32 if integer else np.float64, workers=1)
-    return pa.array(values, pa.int32() if integer else pa.float64(), mask=missing)
+    return pa.array(values if integer else np.round(values, SCORE_DECIMALS), pa.int32() if integer else pa.float64(),
+                    mask=missing)
 
 
 def _jaro_winkler(left: pa.Array, right: pa.Array) -> pa.Array:
@@ -116,8 +122,10 @@ def _initials_agree(left: pa.Array, right: pa.Array) -> pa.Array:
 
 def _word_lists(left: pa.Array, right: pa.Array, function: Callable[[list[str], list[str]], float]) -> pa.Array:
     a, b = _pairs(left, right)
-    return pa.array([None if x is None or y is None else function(x, y) for x, y in zip(a, b, strict=True)],
-                    pa.float64())
+    values = [None if x is None or y is None else function(x, y) for x, y in zip(a, b, strict=True)]
+    missing = np.array([v is None for v in values], dtype=bool)
+    return pa.array(np.round(np.array([0.0 if v is None else v for v in values], dtype=np.float64), SCORE_DECIMALS),
+                    pa.float64(), mask=missing)
 
 
 def _best_word_jw(a: list[str], b: list[str]) -> float | None:
