@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein, Hamming, JaroWinkler
 
 from pipeline.normalise.names import initials_agree, monge_elkan_words
+from pipeline.warehouse import scalar
 
 __all__ = ["Backend", "DuckDBBackend", "as_backend", "SCORERS", "DUCKDB_MACROS", "SCORE_DECIMALS"]
 
@@ -32,13 +33,9 @@ __all__ = ["Backend", "DuckDBBackend", "as_backend", "SCORERS", "DUCKDB_MACROS",
 class Backend(Protocol):
     name: str
 
-    def execute(self, sql: str, params: list[Any] | None = None) -> None: ...
-
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]: ...
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any: ...
-
-    def arrow(self, sql: str) -> pa.Table: ...
 
     def create_table(self, name: str, select: str, *, order_by: str = "", temporary: bool = False) -> None:
         """(Re)create `name` from `select`; `order_by` fixes the row order where rows have one."""
@@ -168,18 +165,11 @@ class DuckDBBackend:
                 con.create_function(name, function, ["VARCHAR", "VARCHAR"], result,
                                     type="arrow", null_handling="special", side_effects=False)
 
-    def execute(self, sql: str, params: list[Any] | None = None) -> None:
-        self.con.execute(sql, params or [])
-
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, params or []).fetchall()
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
-        found = self.rows(sql, params)
-        return found[0][0] if found else None
-
-    def arrow(self, sql: str) -> pa.Table:
-        return self.con.sql(sql).to_arrow_table()
+        return scalar(self.con, sql, params)
 
     def create_table(self, name: str, select: str, *, order_by: str = "", temporary: bool = False) -> None:
         order = f" ORDER BY {order_by}" if order_by else ""

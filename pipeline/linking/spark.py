@@ -30,7 +30,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.config import EngineConfig, LinkingConfig
-from pipeline.linking.backends import SCORERS
+from pipeline.linking.backends import SCORERS, DuckDBBackend
 from pipeline.linking.link import LinkingResult, link
 from pipeline.sqltext import sql_literal
 
@@ -93,8 +93,9 @@ def link_on_spark(con: duckdb.DuckDBPyConnection, backend: SparkBackend, config:
     """The linking stage on Spark for the warehouse `con`: its residents, memberships and officers'
     answers go to Spark, the stage runs there, and the tables later stages read come back (ordered as
     DuckDB's own run orders them, so what is published from them does not depend on the backend)."""
+    warehouse = DuckDBBackend(con)
     for name in LINK_INPUTS:
-        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0]:
+        if warehouse.has_table(name):
             backend.load(con, name)
     try:
         result = link(backend, config, progress)
@@ -121,10 +122,7 @@ class SparkBackend:
         for signature, body in SPARK_FUNCTIONS.items():
             spark.sql(f"CREATE OR REPLACE TEMPORARY FUNCTION {signature} RETURN {body}")
         for name, (function, result) in SCORERS.items():
-            spark.udf.register(name, arrow_udf(_typed(function), _SQL_TYPES[result]))
-
-    def execute(self, sql: str, params: list[Any] | None = None) -> None:
-        self.spark.sql(sql, args=params).collect()
+            spark.udf.register(name, arrow_udf(function, _SQL_TYPES[result]))
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self.spark.sql(sql, args=params).collect()]
@@ -132,9 +130,6 @@ class SparkBackend:
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         found = self.rows(sql, params)
         return found[0][0] if found else None
-
-    def arrow(self, sql: str) -> pa.Table:
-        return self.spark.sql(sql).toArrow()
 
     def create_table(self, name: str, select: str, *, order_by: str = "", temporary: bool = False) -> None:
         # Row order is DuckDB's business (its tables feed byte-identical outputs); Spark's is the files'.
@@ -178,7 +173,7 @@ class SparkBackend:
             files = sql_literal(self.table_path(name).removeprefix("file://") + "/*.parquet")
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet({files}){order}")
             return
-        con.register("spark_table", self.arrow(f"SELECT * FROM {name}"))
+        con.register("spark_table", self.spark.table(name).toArrow())
         try:
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM spark_table{order}")
         finally:
@@ -189,10 +184,3 @@ class SparkBackend:
         if self._local:
             shutil.rmtree(Path(self.work_dir.removeprefix("file://")) / self._run, ignore_errors=True)
 
-
-def _typed(function: Any) -> Any:
-    """`function` with the Arrow type hints Spark reads to know it is a scalar Arrow function."""
-    def scorer(left: pa.Array, right: pa.Array) -> pa.Array:
-        return function(left, right)
-    scorer.__name__ = getattr(function, "__name__", "scorer")
-    return scorer
