@@ -81,9 +81,9 @@ def test_membership_linked_twice_blocks(small_city: GeneratedFiles, baseline: tu
     out, warehouse, first = baseline
     real = pipeline.linking.link._links_table
 
-    def buggy_links_table(con):  # a bug that links one membership to a second resident
-        real(con)
-        con.execute("""INSERT INTO links SELECT * REPLACE (resident_id + 1 AS resident_id)
+    def buggy_links_table(db):  # a bug that links one membership to a second resident
+        real(db)
+        db.con.execute("""INSERT INTO links SELECT * REPLACE (resident_id + 1 AS resident_id)
                        FROM links WHERE decision = 'link' LIMIT 1""")
 
     monkeypatch.setattr(pipeline.linking.link, "_links_table", buggy_links_table)
