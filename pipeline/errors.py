@@ -6,7 +6,7 @@ name: callers pass positions, not values.
 
 from __future__ import annotations
 
-__all__ = ["UcjError", "ConfigError", "IngestError", "InputFileError", "PublishError"]
+__all__ = ["UcjError", "ConfigError", "IngestError", "InputFileError", "LinkingError", "PublishError"]
 
 
 class UcjError(Exception):
@@ -52,6 +52,12 @@ class InputFileError(IngestError):
     """The file cannot be opened or decoded, or lacks a required column."""
 
     hint = "Export the file again as CSV (UTF-8 or Windows-1252), XLSX or Parquet with a header row"
+
+
+class LinkingError(UcjError):
+    """The linking stage cannot run on what the warehouse holds."""
+
+    hint = "Run the whole job again (ucj run), or materialise the assets the message names"
 
 
 class PublishError(UcjError):

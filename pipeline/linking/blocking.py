@@ -124,11 +124,11 @@ def _positions(last: int) -> str:
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "nik_exact", "NIK sama",
-        "SELECT m.member_id, r.resident_id FROM {members} m JOIN residents r ON m.nik = r.nik",
+        "SELECT m.member_id, r.resident_id FROM {members} m JOIN {residents} r ON m.nik = r.nik",
     ),
     BlockingRule(
         "nik_is_kk", "yang tertulis di kolom NIK adalah nomor KK keluarganya",
-        "SELECT m.member_id, r.resident_id FROM {members} m JOIN residents r ON m.nik = r.no_kk",
+        "SELECT m.member_id, r.resident_id FROM {members} m JOIN {residents} r ON m.nik = r.no_kk",
     ),
     BlockingRule(
         "birth_date", "tanggal lahir sama (termasuk tanggal dari NIK, atau hari dan bulan tertukar) dan nama mirip",
@@ -140,7 +140,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
                FROM d JOIN keys m ON m.member_id = d.member_id),
         hits AS ({_regional("mk", "block_resident_keys", "x.birth_date = k.d AND x.k = k.k")})
         SELECT DISTINCT h.member_id, h.resident_id FROM hits h
-        JOIN {{members}} m ON m.member_id = h.member_id JOIN residents r ON r.resident_id = h.resident_id
+        JOIN {{members}} m ON m.member_id = h.member_id JOIN {{residents}} r ON r.resident_id = h.resident_id
         WHERE {_NAMES_RELATED}""",
         scope="open",
     ),
@@ -148,13 +148,13 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "birth_date_training", "tanggal lahir sama (contoh untuk melatih model)",
         # Everyone born the same day, for a sample: the model learns from these non-matches.
         f"""WITH d AS ({_DOB_KEYS})
-        SELECT DISTINCT d.member_id, r.resident_id FROM d JOIN residents r ON r.birth_date = d.d""",
+        SELECT DISTINCT d.member_id, r.resident_id FROM d JOIN {{residents}} r ON r.birth_date = d.d""",
         scope="sample",
     ),
     BlockingRule(
         "nik_first15", "15 digit pertama NIK sama (digit terakhir hilang di Excel atau salah ketik)",
-        f"""SELECT m.member_id, r.resident_id FROM {{members}} m JOIN residents r ON m.nik15 = left(r.nik, 15)
-        UNION SELECT m.member_id, r.resident_id FROM {{members}} m JOIN residents r
+        f"""SELECT m.member_id, r.resident_id FROM {{members}} m JOIN {{residents}} r ON m.nik15 = left(r.nik, 15)
+        UNION SELECT m.member_id, r.resident_id FROM {{members}} m JOIN {{residents}} r
         ON m.nik15 = {NIK15_ROUNDED.format(nik="r.nik")}""",
         scope="open",
     ),
@@ -163,7 +163,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         f"""WITH pos AS ({_positions(16)}),
         mk AS (SELECT member_id, i, left(nik, i - 1) || substr(nik, i + 1) AS k
                FROM {{members}}, pos WHERE nik IS NOT NULL),
-        rk AS (SELECT resident_id, i, left(nik, i - 1) || substr(nik, i + 1) AS k FROM residents, pos)
+        rk AS (SELECT resident_id, i, left(nik, i - 1) || substr(nik, i + 1) AS k FROM {{residents}}, pos)
         SELECT DISTINCT mk.member_id, rk.resident_id FROM mk JOIN rk ON mk.i = rk.i AND mk.k = rk.k""",
         scope="open",
     ),
@@ -173,7 +173,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         mt AS (SELECT member_id,
                       left(nik, i - 1) || substr(nik, i + 1, 1) || substr(nik, i, 1) || substr(nik, i + 2) AS t
                FROM {{members}}, pos WHERE nik IS NOT NULL AND substr(nik, i, 1) <> substr(nik, i + 1, 1))
-        SELECT DISTINCT mt.member_id, r.resident_id FROM mt JOIN residents r ON r.nik = mt.t""",
+        SELECT DISTINCT mt.member_id, r.resident_id FROM mt JOIN {{residents}} r ON r.nik = mt.t""",
         scope="open",
     ),
     BlockingRule(
@@ -181,7 +181,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         f"""{_WORD_DATE_KEYS}
         SELECT DISTINCT k.member_id, x.resident_id FROM mw k JOIN block_resident_words x ON x.w = k.w
             AND year(x.birth_date) = year(k.d) AND (month(x.birth_date) = month(k.d) OR day(x.birth_date) = day(k.d))
-        JOIN {{members}} m ON m.member_id = k.member_id JOIN residents r ON r.resident_id = x.resident_id
+        JOIN {{members}} m ON m.member_id = k.member_id JOIN {{residents}} r ON r.resident_id = x.resident_id
         WHERE {_NAMES_CLOSE}""",
         scope="open",
     ),
@@ -192,7 +192,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         # the square of the city, so only names at most NAME_ONLY_MAX_CARRIERS residents carry.
         f"""WITH rare AS (SELECT name_sorted FROM residents GROUP BY 1 HAVING count(*) <= {NAME_ONLY_MAX_CARRIERS})
         SELECT m.member_id, r.resident_id FROM {{members}} m
-        JOIN rare USING (name_sorted) JOIN residents r ON r.name_sorted = m.name_sorted
+        JOIN rare USING (name_sorted) JOIN {{residents}} r ON r.name_sorted = m.name_sorted
         WHERE m.nik IS NULL AND m.nik15 IS NULL AND m.birth_date IS NULL AND m.nik_birth_date IS NULL
           AND contains(m.name_sorted, ' ')""",
         scope="open",
@@ -202,39 +202,43 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         f"""{_WORD_DATE_KEYS}
         SELECT DISTINCT k.member_id, x.resident_id FROM mw k JOIN block_resident_words x ON x.w = k.w
             AND month(x.birth_date) = month(k.d) AND day(x.birth_date) = day(k.d)
-        JOIN {{members}} m ON m.member_id = k.member_id JOIN residents r ON r.resident_id = x.resident_id
+        JOIN {{members}} m ON m.member_id = k.member_id JOIN {{residents}} r ON r.resident_id = x.resident_id
         WHERE {_NAMES_CLOSE}""",
         scope="open",
     ),
 )
 
 
-def _build_name_keys(db: Backend) -> None:
+def _build_name_keys(db: Backend, residents: str) -> None:
     """The residents' side of the keyed rules, computed once: name keys with the birth date, word
-    commonness, and each resident's uncommon words plus the whole name."""
+    commonness (over the whole register, so a regency's pairs do not depend on which others are
+    blocked with it), and each resident's uncommon words plus the whole name."""
     db.create_table("block_resident_keys", f"""SELECT DISTINCT resident_id, birth_date, k, left(nik, 4) AS region
-        FROM ({_name_keys("residents", "resident_id, birth_date, nik")}) WHERE birth_date IS NOT NULL""",
+        FROM ({_name_keys(residents, "resident_id, birth_date, nik")}) WHERE birth_date IS NOT NULL""",
                     temporary=True)
     db.create_table("block_word_commonness", f"""
         SELECT w, count(DISTINCT resident_id) <= {COMMON_WORD_CARRIERS} AS uncommon
         FROM (SELECT resident_id, explode(split(name_sorted, ' ')) AS w FROM residents) GROUP BY w""", temporary=True)
-    db.create_table("block_resident_words", """
+    db.create_table("block_resident_words", f"""
         SELECT DISTINCT t.resident_id, t.birth_date, t.w
-        FROM (SELECT resident_id, birth_date, explode(split(name_sorted, ' ')) AS w FROM residents) t
+        FROM (SELECT resident_id, birth_date, explode(split(name_sorted, ' ')) AS w FROM {residents}) t
         JOIN block_word_commonness s ON s.w = t.w WHERE s.uncommon AND t.birth_date IS NOT NULL
-        UNION SELECT resident_id, birth_date, '=' || name_sorted FROM residents
+        UNION SELECT resident_id, birth_date, '=' || name_sorted FROM {residents}
         WHERE birth_date IS NOT NULL AND name_sorted <> ''""", temporary=True)
 
 
 def build_candidate_pairs(con: duckdb.DuckDBPyConnection | Backend, rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
-                          *, training_sample: int = 20_000) -> list[tuple[str, int]]:
+                          *, training_sample: int = 20_000, residents: str = "residents") -> list[tuple[str, int]]:
     """(Re)create `candidate_pairs(member_id, resident_id, rule)` and `blocking_stats`.
 
-    `training_sample` is about how many memberships the "sample" scope takes.
+    `training_sample` is about how many memberships the "sample" scope takes. `residents` is the table
+    (or view) of the residents to pair, by default all of them: a subset (one regency's) gets exactly
+    the pairs of those residents that blocking the whole register gives, since every frequency the
+    rules read (common words, rare names, birth dates per day, settled memberships) is the register's.
     Returns (rule, new pairs) in rule order.
     """
     db = as_backend(con)
-    _build_name_keys(db)
+    _build_name_keys(db, residents)
     db.create_table("open_members", """
         SELECT m.* FROM memberships m LEFT JOIN (
             SELECT DISTINCT s.member_id FROM memberships s JOIN residents r ON r.nik = s.nik
@@ -250,7 +254,8 @@ def build_candidate_pairs(con: duckdb.DuckDBPyConnection | Backend, rules: tuple
     db.create_table("training_members", f"SELECT * FROM memberships WHERE member_id % {step} = 0", temporary=True)
     tables = {"all": "memberships", "open": "open_members", "sample": "training_members"}
     union = "\nUNION ALL\n".join(
-        f"SELECT member_id, resident_id, {order} AS rule_order FROM ({rule.sql.format(members=tables[rule.scope])})"
+        f"SELECT member_id, resident_id, {order} AS rule_order "
+        f"FROM ({rule.sql.format(members=tables[rule.scope], residents=residents)})"
         for order, rule in enumerate(rules)
     )
     names = " ".join(f"WHEN {order} THEN '{r.name}'" for order, r in enumerate(rules))

@@ -12,6 +12,7 @@ Input tables: residents, memberships. Output tables:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -23,19 +24,22 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.config import Config, LinkingConfig, project_root
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, LinkingError
 from pipeline.linking.assignment import apply_answers, assign
-from pipeline.linking.backends import Backend, as_backend
+from pipeline.linking.backends import Backend, DuckDBBackend, as_backend
 from pipeline.linking.blocking import build_candidate_pairs
 from pipeline.linking.comparisons import COMPARISONS, levels_sql, prepare_link_tables
 from pipeline.linking.explain import explanation_sql, level_label_sql
 from pipeline.linking.model import STRONG_NAME_LEVELS, ModelParams, score_pairs, train
+from pipeline.sqltext import sql_literal
 from pipeline.stopwatch import Laps
+from pipeline.warehouse import scalar
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["LinkingResult", "link", "link_warehouse", "load_model", "NEAR_MISS_PROBABILITY"]
+__all__ = ["LinkingResult", "link", "link_warehouse", "load_model", "compare_regencies", "inputs_fingerprint",
+           "keep_regency_pairs", "check_regency_pairs", "NEAR_MISS_PROBABILITY", "REGENCY"]
 
 # Pairs this likely or more are kept (with their explanation) even when not linked, so an auditor
 # can see the memberships a resident nearly matched.
@@ -57,21 +61,24 @@ class LinkingResult:
 
 
 def link(con: duckdb.DuckDBPyConnection | Backend, config: LinkingConfig,
-         progress: Callable[[str], None] | None = None) -> LinkingResult:
+         progress: Callable[[str], None] | None = None, *, from_regencies: bool = False) -> LinkingResult:
     """Run the whole linking stage on `residents` x `memberships` (see module doc), in DuckDB or
-    on another backend (`pipeline.linking.backends`)."""
+    on another backend (`pipeline.linking.backends`). With `from_regencies`, blocking and comparisons
+    are not run here: their results are those `compare_regencies` kept per regency (`regency_pairs`,
+    checked by `check_regency_pairs`), and this is the global step over all of them: the model, the
+    one-to-one assignment (a person who moved is a candidate of several regencies) and the links."""
     say = progress or (lambda _msg: None)
     laps = Laps()
     lap = laps.lap
 
     db = as_backend(con)
     prepare_link_tables(db)
-    say("blocking: generating candidate pairs")
-    stats = build_candidate_pairs(db, training_sample=config.training_sample_members)
-    lap("blocking")
-    say(f"comparing {sum(n for _, n in stats):,} candidate pairs")
-    db.create_table("pair_levels", levels_sql("candidate_pairs"))
-    lap("comparisons")
+    if from_regencies:
+        say("candidate pairs and their comparisons from the regency partitions")
+        stats = _pairs_from_regencies(db)
+        lap("regency_pairs")
+    else:
+        stats = _pairs_and_levels(db, config, say, lap)
     if config.model_file:
         say("reusing the model weights of " + Path(config.model_file).name)
         params = load_model(Path(config.model_file))
@@ -107,6 +114,107 @@ def link(con: duckdb.DuckDBPyConnection | Backend, config: LinkingConfig,
         members_linked=outcomes.get("linked", 0), members_review=outcomes.get("review", 0),
         members_unlinked=outcomes.get("unlinked", 0), params=params, seconds=laps.seconds,
     )
+
+
+REGENCY = "left(kelurahan_code, 4)"
+"""A resident's kabupaten/kota: the first four digits of the desa/kelurahan code where they live now."""
+
+
+def _pairs_and_levels(db: Backend, config: LinkingConfig, say: Callable[[str], None],
+                      lap: Callable[[str], None], residents: str = "residents") -> list[tuple[str, int]]:
+    say("blocking: generating candidate pairs")
+    stats = build_candidate_pairs(db, training_sample=config.training_sample_members, residents=residents)
+    lap("blocking")
+    say(f"comparing {sum(n for _, n in stats):,} candidate pairs")
+    db.create_table("pair_levels", levels_sql("candidate_pairs"))
+    lap("comparisons")
+    return stats
+
+
+def compare_regencies(con: duckdb.DuckDBPyConnection | Backend, config: LinkingConfig, regencies: list[str],
+                      progress: Callable[[str], None] | None = None) -> dict[str, float]:
+    """Blocking and comparisons for the residents living in `regencies` (kabupaten/kota codes), into
+    `regency_pairs_new` (each pair with its rule and its resident's regency) and `regency_blocking`.
+    A regency's pairs are the same whether it is compared alone or with every other (the rules
+    read the register's frequencies, see `build_candidate_pairs`), so one regency can be re-run.
+    Returns the seconds per stage."""
+    db = as_backend(con)
+    laps = Laps()
+    everyone = [row[0] for row in db.rows(f"SELECT DISTINCT {REGENCY} FROM residents ORDER BY 1")]
+    residents = "residents"
+    if not set(everyone) <= set(regencies):
+        codes = ", ".join(sql_literal(code) for code in sorted(regencies))
+        db.create_table("regency_residents", f"SELECT * FROM residents WHERE {REGENCY} IN ({codes})",
+                        temporary=True)
+        residents = "regency_residents"
+    prepare_link_tables(db)
+    _pairs_and_levels(db, config, progress or (lambda _msg: None), laps.lap, residents)
+    db.create_table("regency_pairs_new", f"""
+        SELECT p.*, c.rule, {REGENCY} AS regency FROM pair_levels p
+        JOIN candidate_pairs c ON c.member_id = p.member_id AND c.resident_id = p.resident_id
+        JOIN residents r ON r.resident_id = p.resident_id""", order_by="member_id, resident_id")
+    db.create_table("regency_blocking", "SELECT * EXCLUDE (new_pairs) FROM blocking_stats")
+    return laps.seconds
+
+
+def inputs_fingerprint(con: duckdb.DuckDBPyConnection, config: LinkingConfig) -> str:
+    """What a regency's pairs were made from: the residents, the memberships and the blocking settings.
+    Pairs of another fingerprint are stale (resident and member ids move when an input changes)."""
+    parts = [str(row) for table in ("residents", "memberships")
+             for row in con.execute(f"SELECT count(*), bit_xor(hash(t)) FROM {table} t").fetchall()]
+    parts.append(str(config.training_sample_members))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def keep_regency_pairs(con: duckdb.DuckDBPyConnection, regencies: list[str], fingerprint: str) -> int:
+    """`regency_pairs_new` in place of the stored pairs of `regencies` (`regency_pairs`, with
+    `regency_pairs_made` recording each regency's fingerprint); returns the pairs kept."""
+    codes = ", ".join(sql_literal(code) for code in sorted(regencies))
+    new_columns = [row[0] for row in con.execute("DESCRIBE regency_pairs_new").fetchall()]
+    old_columns = [row[0] for row in con.execute("DESCRIBE regency_pairs").fetchall()] \
+        if DuckDBBackend(con).has_table("regency_pairs") else []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if old_columns != new_columns:  # none yet, or made by another version of the comparisons
+            con.execute("CREATE OR REPLACE TABLE regency_pairs AS SELECT * FROM regency_pairs_new LIMIT 0")
+            con.execute("CREATE OR REPLACE TABLE regency_pairs_made (regency VARCHAR, fingerprint VARCHAR)")
+        con.execute(f"DELETE FROM regency_pairs WHERE regency IN ({codes})")
+        con.execute("INSERT INTO regency_pairs SELECT * FROM regency_pairs_new")
+        con.execute(f"DELETE FROM regency_pairs_made WHERE regency IN ({codes})")
+        con.executemany("INSERT INTO regency_pairs_made VALUES (?, ?)", [[code, fingerprint] for code in regencies])
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return int(scalar(con, f"SELECT count(*) FROM regency_pairs WHERE regency IN ({codes})"))
+
+
+def check_regency_pairs(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    """Refuse to link from the regency partitions unless every regency with residents has its pairs,
+    made from the current inputs."""
+    if not DuckDBBackend(con).has_table("regency_pairs_made"):
+        raise LinkingError("no regency partition of the linking has been made yet: materialise regency_pairs")
+    missing = [row[0] for row in con.execute(f"""
+        SELECT DISTINCT {REGENCY} FROM residents WHERE {REGENCY} NOT IN (
+            SELECT regency FROM regency_pairs_made WHERE fingerprint = ?) ORDER BY 1""", [fingerprint]).fetchall()]
+    if missing:
+        raise LinkingError(f"the candidate pairs of {len(missing)} kabupaten/kota ({', '.join(missing[:10])}) are "
+                            "missing or were made from other inputs: materialise regency_pairs for them")
+
+
+def _pairs_from_regencies(db: Backend) -> list[tuple[str, int]]:
+    """`candidate_pairs`, `pair_levels` and `blocking_stats` as one blocking of the whole register
+    would have made them, from the regencies' own."""
+    db.create_table("candidate_pairs", "SELECT member_id, resident_id, rule FROM regency_pairs",
+                    order_by="member_id, resident_id")
+    db.create_table("pair_levels", "SELECT * EXCLUDE (rule, regency) FROM regency_pairs",
+                    order_by="member_id, resident_id")
+    db.create_table("blocking_stats", """
+        SELECT b.rule, b.rule_order, coalesce(n.new_pairs, 0) AS new_pairs, b.scope, b.members_blocked, b.description
+        FROM regency_blocking b LEFT JOIN (SELECT rule, count(*) AS new_pairs FROM candidate_pairs GROUP BY rule) n
+        ON n.rule = b.rule""", order_by="b.rule_order")
+    return [(str(rule), int(n))
+            for rule, n in db.rows("SELECT rule, new_pairs FROM blocking_stats ORDER BY rule_order")]
 
 
 def link_warehouse(con: duckdb.DuckDBPyConnection, config: Config, progress: Callable[[str], None] | None = None,
