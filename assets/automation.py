@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.linking import regency_range_tags
 from assets.publication import PUBLICATION_ASSETS
 from assets.resources import JAKARTA, REFERENCE_DATE_TAG, PipelineSettings
 from pipeline.ingest.inbox import classify_file, files_fingerprint, fingerprint, scan_inbox
@@ -48,7 +49,8 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext,
         if links_event is not None and links_event.run_id == manifest.get("run_id"):
             return dg.RunRequest(run_key=f"nightly:{today}", asset_selection=DECISION_ASSETS,
                                  tags={**tags, "ucj/scope": "decisions only: inputs unchanged"})
-    return dg.RunRequest(run_key=f"nightly:{today}", tags={**tags, "ucj/scope": "full"})
+    return dg.RunRequest(run_key=f"nightly:{today}",
+                         tags={**tags, **regency_range_tags(settings.config()), "ucj/scope": "full"})
 
 
 def _cursor(context: dg.SensorEvaluationContext) -> tuple[int, str]:
@@ -89,4 +91,5 @@ def inbox_sensor(context: dg.SensorEvaluationContext, settings: PipelineSettings
     versions = files_fingerprint(exports)
     today = datetime.now(JAKARTA).date().isoformat()
     return dg.SensorResult(cursor=cursor, run_requests=[dg.RunRequest(
-        run_key=f"inbox:{versions}", tags={REFERENCE_DATE_TAG: today, "ucj/trigger": "inbox"})])
+        run_key=f"inbox:{versions}",
+        tags={REFERENCE_DATE_TAG: today, "ucj/trigger": "inbox", **regency_range_tags(settings.config())})])

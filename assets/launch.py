@@ -18,6 +18,7 @@ from dagster._utils.error import SerializableErrorInfo
 from filelock import FileLock
 
 from assets.resources import REFERENCE_DATE_TAG, project_root
+from pipeline.config import load_config
 
 __all__ = ["RunOutcome", "prepare_instance_env", "run_pipeline", "fail_dead_runs", "PROCESS_TAG", "HOST_TAG"]
 
@@ -112,7 +113,10 @@ def run_pipeline(*, register: list[Path], members: list[Path], publication_root:
                  reference_date: str | None = None, log_level: str = "INFO") -> RunOutcome:
     """Materialise every asset (checks included) on the given files; never raises for a failed run."""
     prepare_instance_env()
-    from assets.definitions import PIPELINE_JOB, defs  # after the environment is set
+    from assets.definitions import PIPELINE_JOB, definitions  # after the environment is set
+    from assets.linking import regency_range_tags
+
+    config = load_config(Path(config_file).resolve() if config_file else None)
 
     settings = {"register_files": [str(Path(p).resolve()) for p in register],
                 "member_files": [str(Path(p).resolve()) for p in members],
@@ -122,6 +126,7 @@ def run_pipeline(*, register: list[Path], members: list[Path], publication_root:
     if warehouse is not None:
         resources["warehouse"] = {"config": {"database": str(Path(warehouse).resolve())}}
     tags = {REFERENCE_DATE_TAG: reference_date} if reference_date else {}
+    tags |= regency_range_tags(config)  # every kabupaten/kota of the config, in the one run
     tags |= {HOST_TAG: socket.gethostname(), PROCESS_TAG: _process_identity(os.getpid()) or f"-:{os.getpid()}:-"}
     storage = Path(os.environ["UCJ_DAGSTER_STORAGE"])
     storage.mkdir(parents=True, exist_ok=True)
@@ -129,7 +134,7 @@ def run_pipeline(*, register: list[Path], members: list[Path], publication_root:
         instance = dg.DagsterInstance.get()
     with instance:
         fail_dead_runs(instance)
-        result = defs.resolve_job_def(PIPELINE_JOB).execute_in_process(
+        result = definitions(config).resolve_job_def(PIPELINE_JOB).execute_in_process(
             run_config={"resources": resources, "loggers": {"console": {"config": {"log_level": log_level}}}},
             instance=instance, tags=tags, raise_on_error=False)
     failure = next((e for e in result.all_events if e.is_step_failure), None)

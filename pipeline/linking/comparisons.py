@@ -25,7 +25,7 @@ from pipeline.linking.backends import Backend, as_backend
 from pipeline.normalise.names import WORDS_SIMILAR
 
 __all__ = ["Level", "Comparison", "Given", "WORK", "COMPARISONS", "ANCHORS", "PAIR_FLAGS", "NIK15_ROUNDED",
-           "levels_sql", "prepare_link_tables"]
+           "level_columns", "levels_sql", "prepare_link_tables"]
 
 
 @dataclass(frozen=True)
@@ -233,6 +233,12 @@ def prepare_link_tables(con: duckdb.DuckDBPyConnection | Backend) -> None:
                 x.birth_date, year(x.birth_date) AS birth_year, month(x.birth_date) AS birth_month,
                 day(x.birth_date) AS birth_day, coalesce(f.tf, {floor}) AS name_tf
             FROM {source} x LEFT JOIN name_frequencies f ON f.name_sorted = x.name_sorted""", order_by=f"x.{key}")
+
+
+def level_columns(comparisons: tuple[Comparison, ...] = COMPARISONS) -> list[str]:
+    """The columns `levels_sql` selects, in its order."""
+    return ["member_id", "resident_id", *PAIR_FEATURES, *(f"g_{c.name}" for c in comparisons),
+            *(f"anchor_{name}" for name in ANCHORS), *PAIR_FLAGS, "name_tf_shorter", "name_tf"]
 
 
 def levels_sql(pairs_table: str, comparisons: tuple[Comparison, ...] = COMPARISONS) -> str:

@@ -12,10 +12,11 @@ Input tables: residents, memberships. Output tables:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ from pipeline.errors import ConfigError, LinkingError
 from pipeline.linking.assignment import apply_answers, assign
 from pipeline.linking.backends import Backend, DuckDBBackend, as_backend
 from pipeline.linking.blocking import build_candidate_pairs
-from pipeline.linking.comparisons import COMPARISONS, levels_sql, prepare_link_tables
+from pipeline.linking.comparisons import COMPARISONS, level_columns, levels_sql, prepare_link_tables
 from pipeline.linking.explain import explanation_sql, level_label_sql
 from pipeline.linking.model import STRONG_NAME_LEVELS, ModelParams, score_pairs, train
 from pipeline.sqltext import sql_literal
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 __all__ = ["LinkingResult", "link", "link_warehouse", "load_model", "compare_regencies", "inputs_fingerprint",
-           "keep_regency_pairs", "check_regency_pairs", "NEAR_MISS_PROBABILITY", "REGENCY"]
+           "keep_regency_pairs", "check_regency_pairs", "compare_warehouse", "NEAR_MISS_PROBABILITY", "REGENCY"]
 
 # Pairs this likely or more are kept (with their explanation) even when not linked, so an auditor
 # can see the memberships a resident nearly matched.
@@ -153,7 +154,8 @@ def compare_regencies(con: duckdb.DuckDBPyConnection | Backend, config: LinkingC
         SELECT p.*, c.rule, {REGENCY} AS regency FROM pair_levels p
         JOIN candidate_pairs c ON c.member_id = p.member_id AND c.resident_id = p.resident_id
         JOIN residents r ON r.resident_id = p.resident_id""", order_by="member_id, resident_id")
-    db.create_table("regency_blocking", "SELECT * EXCLUDE (new_pairs) FROM blocking_stats")
+    db.create_table("regency_blocking",
+                    "SELECT rule, rule_order, scope, members_blocked, description FROM blocking_stats")
     return laps.seconds
 
 
@@ -207,7 +209,7 @@ def _pairs_from_regencies(db: Backend) -> list[tuple[str, int]]:
     would have made them, from the regencies' own."""
     db.create_table("candidate_pairs", "SELECT member_id, resident_id, rule FROM regency_pairs",
                     order_by="member_id, resident_id")
-    db.create_table("pair_levels", "SELECT * EXCLUDE (rule, regency) FROM regency_pairs",
+    db.create_table("pair_levels", f"SELECT {', '.join(level_columns())} FROM regency_pairs",
                     order_by="member_id, resident_id")
     db.create_table("blocking_stats", """
         SELECT b.rule, b.rule_order, coalesce(n.new_pairs, 0) AS new_pairs, b.scope, b.members_blocked, b.description
@@ -218,18 +220,46 @@ def _pairs_from_regencies(db: Backend) -> list[tuple[str, int]]:
 
 
 def link_warehouse(con: duckdb.DuckDBPyConnection, config: Config, progress: Callable[[str], None] | None = None,
-                   spark: SparkSession | None = None) -> LinkingResult:
+                   spark: SparkSession | None = None, *, from_regencies: bool = False) -> LinkingResult:
     """The linking stage for the warehouse `con` on the backend `config.engine` names. On Spark, `spark`
     is the session to use; without one, a session is started for the stage (and stopped after it
-    unless it is a Spark Connect client)."""
+    unless it is a Spark Connect client). `from_regencies`: the global step over the pairs
+    `compare_warehouse` kept per regency, refused unless every regency's are there and current."""
+    if from_regencies:
+        check_regency_pairs(con, inputs_fingerprint(con, config.linking))
     if config.engine.backend != "spark":
-        return link(con, config.linking, progress)
-    from pipeline.linking.spark import SparkBackend, engine_session, link_on_spark
+        return link(con, config.linking, progress, from_regencies=from_regencies)
+    from pipeline.linking.spark import SparkBackend, link_on_spark
+
+    with _spark_session(config, spark) as session:
+        return link_on_spark(con, SparkBackend(session, config.engine.work_dir(project_root())), config.linking,
+                             progress, from_regencies=from_regencies)
+
+
+def compare_warehouse(con: duckdb.DuckDBPyConnection, config: Config, regencies: list[str],
+                      progress: Callable[[str], None] | None = None, spark: SparkSession | None = None
+                      ) -> tuple[int, dict[str, float]]:
+    """`compare_regencies` for the warehouse `con` on the configured backend, its pairs kept in the
+    warehouse (`keep_regency_pairs`); returns the pairs kept and the seconds per stage."""
+    if config.engine.backend != "spark":
+        seconds = compare_regencies(con, config.linking, regencies, progress)
+    else:
+        from pipeline.linking.spark import LINK_INPUTS, REGENCY_OUTPUTS, SparkBackend, on_spark
+
+        with _spark_session(config, spark) as session:
+            seconds = on_spark(con, SparkBackend(session, config.engine.work_dir(project_root())),
+                               lambda db: compare_regencies(db, config.linking, regencies, progress), LINK_INPUTS,
+                               REGENCY_OUTPUTS)
+    return keep_regency_pairs(con, regencies, inputs_fingerprint(con, config.linking)), seconds
+
+
+@contextlib.contextmanager
+def _spark_session(config: Config, spark: SparkSession | None) -> Iterator[SparkSession]:
+    from pipeline.linking.spark import engine_session
 
     session = spark or engine_session(config.engine)
     try:
-        return link_on_spark(con, SparkBackend(session, config.engine.work_dir(project_root())), config.linking,
-                             progress)
+        yield session
     finally:
         if spark is None and not config.engine.spark_remote:
             session.stop()

@@ -24,21 +24,21 @@ import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import pyarrow as pa
 
 from pipeline.config import EngineConfig, LinkingConfig
-from pipeline.linking.backends import SCORERS, DuckDBBackend
+from pipeline.linking.backends import SCORERS, Backend, DuckDBBackend
 from pipeline.linking.link import LinkingResult, link
 from pipeline.sqltext import sql_literal
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["SparkBackend", "session", "engine_session", "link_on_spark", "SPARK_FUNCTIONS", "LINK_INPUTS",
-           "LINK_OUTPUTS"]
+__all__ = ["SparkBackend", "session", "engine_session", "on_spark", "link_on_spark", "SPARK_FUNCTIONS", "LINK_INPUTS",
+           "LINK_OUTPUTS", "REGENCY_OUTPUTS"]
 
 # The warehouse tables the stage reads, and those later stages read back from it (with their row order).
 LINK_INPUTS = ("residents", "memberships", "pair_answers")
@@ -48,6 +48,11 @@ LINK_OUTPUTS: dict[str, str] = {
     "links": "member_id, resident_id", "verification_hints": "resident_id, kpj", "member_outcomes": "member_id",
     "link_model": "model",
 }
+
+T = TypeVar("T")
+
+# What `compare_regencies` makes for the warehouse to keep per regency.
+REGENCY_OUTPUTS: dict[str, str] = {"regency_pairs_new": "member_id, resident_id", "regency_blocking": "rule_order"}
 
 # Functions DuckDB spells otherwise, as Spark SQL functions (the inverse of the DuckDB macros).
 SPARK_FUNCTIONS: dict[str, str] = {
@@ -88,22 +93,30 @@ def engine_session(engine: EngineConfig) -> SparkSession:
     return session(master=engine.spark_master, remote=engine.spark_remote, conf=engine.spark_conf)
 
 
-def link_on_spark(con: duckdb.DuckDBPyConnection, backend: SparkBackend, config: LinkingConfig,
-                  progress: Callable[[str], None] | None = None) -> LinkingResult:
-    """The linking stage on Spark for the warehouse `con`: its residents, memberships and officers'
-    answers go to Spark, the stage runs there, and the tables later stages read come back (ordered as
-    DuckDB's own run orders them, so what is published from them does not depend on the backend)."""
+def on_spark(con: duckdb.DuckDBPyConnection, backend: SparkBackend, work: Callable[[Backend], T],
+             inputs: tuple[str, ...], outputs: dict[str, str]) -> T:
+    """`work` on Spark for the warehouse `con`: its `inputs` go to Spark, `work` runs there, and the
+    `outputs` later stages read come back (ordered as DuckDB's own run orders them, so what is published
+    from them does not depend on the backend)."""
     warehouse = DuckDBBackend(con)
-    for name in LINK_INPUTS:
+    for name in inputs:
         if warehouse.has_table(name):
             backend.load(con, name)
     try:
-        result = link(backend, config, progress)
-        for name, order in LINK_OUTPUTS.items():
+        result = work(backend)
+        for name, order in outputs.items():
             backend.store(con, name, order)
     finally:
         backend.clean_up()
     return result
+
+
+def link_on_spark(con: duckdb.DuckDBPyConnection, backend: SparkBackend, config: LinkingConfig,
+                  progress: Callable[[str], None] | None = None, *, from_regencies: bool = False) -> LinkingResult:
+    """The linking stage on Spark for the warehouse `con` (see `link` and `on_spark`)."""
+    inputs = (*LINK_INPUTS, "regency_pairs", "regency_blocking") if from_regencies else LINK_INPUTS
+    return on_spark(con, backend, lambda db: link(db, config, progress, from_regencies=from_regencies), inputs,
+                    LINK_OUTPUTS)
 
 
 class SparkBackend:

@@ -11,6 +11,8 @@ import pytest
 import pipeline.decisions.priority
 import pipeline.linking.link
 from assets.definitions import PIPELINE_JOB, defs
+from assets.linking import regency_range_tags
+from pipeline.config import load_config
 from pipeline.synthetic import GeneratedFiles
 
 pytestmark = pytest.mark.slow
@@ -22,7 +24,8 @@ def _run(register: Path, members: list[Path], out: Path, warehouse: Path,
                 "publication_root": str(out), "config_file": str(config) if config else ""}
     with dg.DagsterInstance.get() as instance:
         return defs.resolve_job_def(PIPELINE_JOB).execute_in_process(
-            instance=instance, raise_on_error=False, tags={"ucj/reference_date": "2026-01-01"},
+            instance=instance, raise_on_error=False,
+            tags={"ucj/reference_date": "2026-01-01", **regency_range_tags(load_config(config))},
             run_config={"resources": {"settings": {"config": settings},
                                       "warehouse": {"config": {"database": str(warehouse)}}}})
 
