@@ -27,7 +27,7 @@ import pyarrow as pa
 from pipeline.config import Config, LinkingConfig, project_root
 from pipeline.errors import ConfigError, LinkingError
 from pipeline.linking.assignment import apply_answers, assign
-from pipeline.linking.backends import Backend, DuckDBBackend, as_backend
+from pipeline.linking.backends import Backend, as_backend
 from pipeline.linking.blocking import build_candidate_pairs
 from pipeline.linking.comparisons import COMPARISONS, level_columns, levels_sql, prepare_link_tables
 from pipeline.linking.explain import explanation_sql, level_label_sql
@@ -172,9 +172,10 @@ def keep_regency_pairs(con: duckdb.DuckDBPyConnection, regencies: list[str], fin
     """`regency_pairs_new` in place of the stored pairs of `regencies` (`regency_pairs`, with
     `regency_pairs_made` recording each regency's fingerprint); returns the pairs kept."""
     codes = ", ".join(sql_literal(code) for code in sorted(regencies))
-    new_columns = [row[0] for row in con.execute("DESCRIBE regency_pairs_new").fetchall()]
-    old_columns = [row[0] for row in con.execute("DESCRIBE regency_pairs").fetchall()] \
-        if DuckDBBackend(con).has_table("regency_pairs") else []
+    new_columns, old_columns = ([row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
+        "ORDER BY column_index",
+        [table]).fetchall()] for table in ("regency_pairs_new", "regency_pairs"))
     con.execute("BEGIN TRANSACTION")
     try:
         if old_columns != new_columns:  # none yet, or made by another version of the comparisons
@@ -184,6 +185,7 @@ def keep_regency_pairs(con: duckdb.DuckDBPyConnection, regencies: list[str], fin
         con.execute("INSERT INTO regency_pairs SELECT * FROM regency_pairs_new")
         con.execute(f"DELETE FROM regency_pairs_made WHERE regency IN ({codes})")
         con.executemany("INSERT INTO regency_pairs_made VALUES (?, ?)", [[code, fingerprint] for code in regencies])
+        con.execute("DROP TABLE regency_pairs_new")  # kept in regency_pairs: no second copy of every pair
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -194,7 +196,7 @@ def keep_regency_pairs(con: duckdb.DuckDBPyConnection, regencies: list[str], fin
 def check_regency_pairs(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
     """Refuse to link from the regency partitions unless every regency with residents has its pairs,
     made from the current inputs."""
-    if not DuckDBBackend(con).has_table("regency_pairs_made"):
+    if not scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'regency_pairs_made'"):
         raise LinkingError("no regency partition of the linking has been made yet: materialise regency_pairs")
     missing = [row[0] for row in con.execute(f"""
         SELECT DISTINCT {REGENCY} FROM residents WHERE {REGENCY} NOT IN (

@@ -63,15 +63,6 @@ def test_regency_by_regency_links_as_the_whole_register(two_cities: tuple[duckdb
     assert movers >= 10  # found in the regency they live in now, their NIK issued in the other
 
 
-def test_a_regency_alone_gets_its_pairs_of_the_whole(two_cities: tuple[duckdb.DuckDBPyConnection, Config]) -> None:
-    con, config = two_cities
-    compare_regencies(con, config.linking, ["3577", "3374"])
-    both = con.execute("SELECT * FROM regency_pairs_new WHERE regency = '3374' ORDER BY ALL").fetchall()
-    compare_regencies(con, config.linking, ["3374"])
-    alone = con.execute("SELECT * FROM regency_pairs_new ORDER BY ALL").fetchall()
-    assert alone == both and alone
-
-
 def test_stale_or_missing_regency_pairs_are_refused(two_cities: tuple[duckdb.DuckDBPyConnection, Config]) -> None:
     con, config = two_cities
     fingerprint = inputs_fingerprint(con, config.linking)
