@@ -124,8 +124,8 @@ def _clean_register(con: duckdb.DuckDBPyConnection, reference_date: date) -> Non
     con.execute(f"""
     CREATE OR REPLACE TABLE register_parsed AS
     WITH base AS (
-        SELECT r.* EXCLUDE (nik), r.nik AS nik_raw, {date_sql('r.tgl_lahir')} AS stated_date_read,
-               {plausible_birth_sql(date_sql('r.tgl_lahir'), reference_date)} AS stated_birth_date,
+        SELECT r.* EXCLUDE (nik), r.nik AS nik_raw, {date_sql('r.tgl_lahir', ref_year)} AS stated_date_read,
+               {plausible_birth_sql(date_sql('r.tgl_lahir', ref_year), reference_date)} AS stated_birth_date,
                {_name_problem_sql('r.nama')} AS name_problem,
                {_select({k: v for k, v in prepared.items() if k != '*'})}
         FROM raw_register r
@@ -196,7 +196,7 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_dat
     CREATE OR REPLACE TABLE members_parsed AS
     WITH base AS (
         SELECT m.* EXCLUDE (nik), m.nik AS nik_raw,
-            {plausible_birth_sql(date_sql('m.tgl_lahir'), reference_date)} AS birth_date, {_select(prepared)}
+            {plausible_birth_sql(date_sql('m.tgl_lahir', ref_year), reference_date)} AS birth_date, {_select(prepared)}
         FROM raw_members m
     ), names AS ({_distinct_name_keys('raw_members')})
     SELECT base.*, {_select(nik)},
@@ -209,8 +209,8 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_dat
              WHEN {segment_key} IN ('JAKON', 'JASAKONSTRUKSI') THEN 'JAKON'
              WHEN {segment_key} IN ('PMI', 'PEKERJAMIGRANINDONESIA', 'PEKERJAMIGRAN') THEN 'PMI'
              WHEN {segment_key} = '' THEN NULL ELSE 'LAINNYA' END AS segment,
-        {date_sql('tgl_kepesertaan')} AS start_date,
-        {date_sql('tgl_nonaktif')} AS end_date
+        {date_sql('tgl_kepesertaan', ref_year)} AS start_date,
+        {date_sql('tgl_nonaktif', ref_year)} AS end_date
     FROM base JOIN names n ON n.nama_text = coalesce(base.nama, '')
     """)
     base = """CASE
