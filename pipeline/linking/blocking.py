@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.linking.backends import Backend, as_backend
-from pipeline.linking.comparisons import NIK15_ROUNDED
+from pipeline.linking.comparisons import NIK15_ROUNDED, PLACEHOLDER_DATE
 from pipeline.normalise.names import WORDS_SIMILAR
 
 __all__ = ["BlockingRule", "BLOCKING_RULES", "build_candidate_pairs"]
@@ -177,10 +177,12 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         scope="open",
     ),
     BlockingRule(
-        "name_year", "satu kata nama sama dan nama mirip, tahun lahir sama, dan hari atau bulan lahir sama",
+        "name_year", "satu kata nama sama dan nama mirip, tahun lahir sama, dan hari atau bulan lahir sama "
+        "(atau salah satu tanggal 1 Januari/1 Juli, tanggal pengganti)",
         f"""{_WORD_DATE_KEYS}
         SELECT DISTINCT k.member_id, x.resident_id FROM mw k JOIN block_resident_words x ON x.w = k.w
-            AND year(x.birth_date) = year(k.d) AND (month(x.birth_date) = month(k.d) OR day(x.birth_date) = day(k.d))
+            AND year(x.birth_date) = year(k.d) AND (month(x.birth_date) = month(k.d) OR day(x.birth_date) = day(k.d)
+                OR {PLACEHOLDER_DATE.format(d="k.d")} OR {PLACEHOLDER_DATE.format(d="x.birth_date")})
         JOIN {{members}} m ON m.member_id = k.member_id JOIN {{residents}} r ON r.resident_id = x.resident_id
         WHERE {_NAMES_CLOSE}""",
         scope="open",

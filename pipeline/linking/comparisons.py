@@ -25,7 +25,7 @@ from pipeline.linking.backends import Backend, as_backend
 from pipeline.normalise.names import WORDS_SIMILAR
 
 __all__ = ["Level", "Comparison", "Given", "WORK", "COMPARISONS", "ANCHORS", "PAIR_FLAGS", "NIK15_ROUNDED",
-           "level_columns", "levels_sql", "prepare_link_tables"]
+           "PLACEHOLDER_DATE", "level_columns", "levels_sql", "prepare_link_tables"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,9 @@ NAME = Comparison(
 # The stated date is the export NIK's own date, and that NIK differs from the resident's only in the
 # date digits: the date digits were not mistyped (two fields agree on them), so they are another
 # person's (a neighbour born another day, same serial), and a near date is no near miss.
+# A birth date on 1 January or 1 July: what offices write when only the year is known.
+PLACEHOLDER_DATE = "(day({d}) = 1 AND month({d}) IN (1, 7))"
+
 _OWN_NIK_DATE = ("coalesce(m.birth_date = m.nik_birth_date AND m.nik <> r.nik AND left(m.nik, 6) = left(r.nik, 6) "
                  "AND right(m.nik, 4) = right(r.nik, 4), FALSE)")
 
@@ -163,6 +166,11 @@ BIRTH_DATE = Comparison(
         Level("one_field", "hari atau bulan berbeda",
               "m.birth_year = r.birth_year AND (m.birth_month = r.birth_month OR m.birth_day = r.birth_day) "
               "AND NOT " + _OWN_NIK_DATE),
+        # 1 January or 1 July written when the day was not known (domain.md §1.3): only the year is a
+        # date then, and it agrees. How much that says is EM's to learn, as for every level.
+        Level("placeholder", "tahun sama, tanggal 1 Januari atau 1 Juli (tanggal pengganti)",
+              f"m.birth_year = r.birth_year AND ({PLACEHOLDER_DATE.format(d='m.birth_date')} "
+              f"OR {PLACEHOLDER_DATE.format(d='r.birth_date')}) AND NOT " + _OWN_NIK_DATE),
         Level("different", "berbeda", "TRUE"),
     ),
 )

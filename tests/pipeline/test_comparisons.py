@@ -82,6 +82,11 @@ def test_name_levels(member_name: str, resident_name: str, expected: str) -> Non
     (None, date(1990, 5, 4), BORN, "one_field"),
     (None, date(1990, 6, 3), BORN, "one_field"),
     (None, date(1985, 1, 1), BORN, "different"),
+    (None, date(1990, 1, 1), BORN, "placeholder"),  # 1 January written for an unknown day, the year agrees
+    (None, date(1990, 7, 1), BORN, "placeholder"),
+    (None, date(1990, 9, 17), date(1990, 1, 1), "placeholder"),  # the register's date is the placeholder
+    (None, date(1990, 2, 1), BORN, "different"),  # 1 February is no placeholder
+    (None, date(1991, 1, 1), BORN, "different"),
     (None, None, BORN, "null"),
     ("3577014305900002", None, BORN, "nik_date"),  # no stated date: the member's NIK date matches
     ("3577014305900002", date(1990, 1, 1), BORN, "nik_date"),  # stated date wrong, NIK date right
