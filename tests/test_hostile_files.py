@@ -27,6 +27,7 @@ from pipeline.ingest.clean import build_rejects, clean_members, clean_register
 from pipeline.ingest.load import load_role
 from pipeline.ingest.readers import decode_text
 from pipeline.ingest.reconcile import reconciliation
+from pipeline.normalise.names import name_key as name_key_of
 from pipeline.synthetic import GeneratedFiles
 from pipeline.warehouse import connect
 
@@ -427,6 +428,26 @@ def test_member_with_a_placeholder_name_is_matched_on_nik_only(con, small_city, 
     path.write_text("\n".join(",".join(r) for r in [header] + rows) + "\n", encoding="utf-8")
     ingest(con, [small_city.register], [path])
     assert con.execute("SELECT name_key FROM memberships WHERE source_row = 2").fetchone() == ("",)
+
+
+@pytest.mark.parametrize("cell, birth_cell, expected", [
+    ("SITI AMINAH / 5 Agustus 1985", "", date(1985, 8, 5)),
+    ("SITI AMINAH, 05-08-1985", "", date(1985, 8, 5)),
+    ("Hj. Siti Aminah, S.Pd. (19850805)", "", date(1985, 8, 5)),
+    ("SITI AMINAH / 5 Agustus 1985", "06-09-1986", date(1986, 9, 6)),  # the birth-date column comes first
+    ("SITI AMINAH 31 Juni 1985", "", None),  # no date: the name stays as written
+])
+def test_birth_date_merged_into_the_name_cell_is_read_and_cut(con, small_city, tmp_path, cell, birth_cell, expected):
+    header, rows = _members_rows(small_city)
+    assert header[2:4] == ["Nama Peserta", "Tanggal Lahir"]
+    rows[0][2], rows[0][3] = cell, birth_cell
+    path = tmp_path / "peserta.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header] + rows)
+    ingest(con, [small_city.register], [path])
+    name_key, birth = con.execute("SELECT name_key, birth_date FROM memberships WHERE source_row = 2").fetchone()
+    assert birth == expected
+    assert name_key == (name_key_of("SITI AMINAH") if expected else name_key_of(cell))
 
 
 # ----------------------------------------------------------------------------------------------

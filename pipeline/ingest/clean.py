@@ -104,10 +104,17 @@ def _label_key(column: str) -> str:
     return f"regexp_replace(upper(coalesce({column}, '')), '[^A-Z]', '', 'g')"
 
 
-def _distinct_name_keys(source: str) -> str:
+def _distinct_name_keys(source: str, column: str = "nama") -> str:
     """Name keys of the distinct names of `source` (names repeat: each is normalised once)."""
     return (f"SELECT nama_text, {name_key_sql('nama_text')} AS name_key "
-            f"FROM (SELECT DISTINCT coalesce(nama, '') AS nama_text FROM {source})")
+            f"FROM (SELECT DISTINCT coalesce({column}, '') AS nama_text FROM {source})")
+
+
+# A birth date written at the end of the name cell ("SITI AMINAH / 05-08-1985", "SITI AMINAH, 5 Agustus
+# 1985"): an export whose name and birth-date columns were merged. The date is read as the stated birth
+# date when the birth-date column gives none, and cut from the name, whose key would keep a month name.
+_MERGED_DATE = (r"[\s,/;|(-]+([0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{2,4}|[0-9]{1,2}[-/. ]+[A-Za-z]{3,9}[.]?[-/., ]+"
+                r"[0-9]{2,4}|[0-9]{8})[\s)]*$")
 
 
 def _select(columns: dict[str, str]) -> str:
@@ -192,14 +199,21 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_dat
     inactive = ", ".join(f"'{_status_key(v)}'" for v in config.ingest.inactive_status_values)
     segment_key = "regexp_replace(upper(coalesce(segmen, '')), '[^A-Z]', '', 'g')"
     kpj = "regexp_replace(regexp_replace(trim(coalesce(kpj, '')), '[.,]0+$', ''), '[^0-9]', '', 'g')"
+    merged_date = date_sql(f"regexp_extract(m.nama, '{_MERGED_DATE}', 1)", ref_year)
     con.execute(f"""
     CREATE OR REPLACE TABLE members_parsed AS
-    WITH base AS (
-        SELECT m.* EXCLUDE (nik), m.nik AS nik_raw,
-            {plausible_birth_sql(date_sql('m.tgl_lahir', ref_year), reference_date)} AS birth_date, {_select(prepared)}
-        FROM raw_members m
-    ), names AS ({_distinct_name_keys('raw_members')})
-    SELECT base.*, {_select(nik)},
+    WITH merged AS (
+        SELECT m.*, {merged_date} AS merged_birth_date FROM raw_members m
+    ), base AS (
+        SELECT m.* EXCLUDE (nik, merged_birth_date), m.nik AS nik_raw,
+            {plausible_birth_sql(f"coalesce({date_sql('m.tgl_lahir', ref_year)}, m.merged_birth_date)",
+                                 reference_date)} AS birth_date,
+            CASE WHEN m.merged_birth_date IS NULL THEN coalesce(m.nama, '')
+                 ELSE regexp_replace(m.nama, '{_MERGED_DATE}', '') END AS name_text,
+            {_select(prepared)}
+        FROM merged m
+    ), names AS ({_distinct_name_keys('base', 'name_text')})
+    SELECT base.* EXCLUDE (name_text), {_select(nik)},
         nullif({kpj}, '') AS kpj_clean,
         CASE WHEN {_name_problem_sql('base.nama')} IS NULL THEN n.name_key ELSE '' END AS name_key,
         CASE WHEN {status_key} IN ({active}) THEN 'AKTIF' WHEN {status_key} IN ({inactive}) THEN 'NON AKTIF'
@@ -211,7 +225,7 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_dat
              WHEN {segment_key} = '' THEN NULL ELSE 'LAINNYA' END AS segment,
         {date_sql('tgl_kepesertaan', ref_year)} AS start_date,
         {date_sql('tgl_nonaktif', ref_year)} AS end_date
-    FROM base JOIN names n ON n.nama_text = coalesce(base.nama, '')
+    FROM base JOIN names n ON n.nama_text = base.name_text
     """)
     base = """CASE
         WHEN read_problem IS NOT NULL THEN 'unreadable_row'
