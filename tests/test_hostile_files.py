@@ -360,6 +360,64 @@ def test_damaged_file_error_names_the_file(con, small_city, tmp_path, kind):
     expect_error(con, "members", path, "^" + pattern)
 
 
+def _with_filler(source: Path, path: Path, size: int) -> Path:
+    """The workbook with one more part of `size` zero bytes, which packs about a thousand to one."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for part in old.infolist():
+            new.writestr(part, old.read(part))
+        new.writestr("xl/media/filler.bin", bytes(size))
+    return path
+
+
+def _lying_about_its_size(source: Path, path: Path) -> Path:
+    """The workbook with the sheet's central-directory entry claiming a tenth of its real size."""
+    data = bytearray(source.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        name_length = int.from_bytes(data[at + 28:at + 30], "little")
+        if bytes(data[at + 46:at + 46 + name_length]).startswith(b"xl/worksheets/"):
+            size = int.from_bytes(data[at + 24:at + 28], "little")
+            data[at + 24:at + 28] = (size // 10).to_bytes(4, "little")
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.fixture
+def no_sheet_parsing(monkeypatch):
+    """The spreadsheet parser must not be reached."""
+    import python_calamine
+
+    def refuse(*_args, **_kwargs):
+        pytest.fail("the workbook reached the sheet parser")  # a BaseException: no `except Exception` hides it
+
+    monkeypatch.setattr(python_calamine, "load_workbook", refuse)
+
+
+def test_zip_bomb_workbook_is_refused_before_parsing(con, small_city, tmp_path, monkeypatch, no_sheet_parsing):
+    from pipeline.ingest import readers
+
+    monkeypatch.setattr(readers, "_RATIO_FROM_BYTES", 1 << 20)  # the limits scaled down to a test's size
+    path = _with_filler(small_city.members[0], tmp_path / "peserta.xlsx", 8 << 20)
+    error = expect_error(con, "members", path, r"^peserta\.xlsx: the workbook is refused: a part packs [\d,]+ to one")
+    assert "zip bomb" in str(error)
+
+
+def test_workbook_unpacking_beyond_the_limit_is_refused(con, small_city, tmp_path, monkeypatch, no_sheet_parsing):
+    from pipeline.ingest import readers
+
+    with zipfile.ZipFile(small_city.members[0]) as z:
+        total = sum(p.file_size for p in z.infolist())
+    monkeypatch.setattr(readers, "MAX_UNPACKED_BYTES", total - 1)
+    readers._check_unpacked_size.cache_clear()  # the same file may have passed the check in another test
+    expect_error(con, "members", small_city.members[0], r"the workbook is refused: it would unpack to [\d.]+ GB")
+
+
+def test_workbook_lying_about_its_size_is_refused_as_damaged(con, small_city, tmp_path, no_sheet_parsing):
+    path = _lying_about_its_size(small_city.members[0], tmp_path / "peserta.xlsx")
+    expect_error(con, "members", path, r"^peserta\.xlsx: the spreadsheet cannot be opened: it is damaged")
+
+
 def test_huge_value_and_ragged_row_cost_their_rows(con, register: Register, small_city, tmp_path):
     reg = register
     reg.rows[10][5] = "JL. " + "X" * 200_000  # an address of 200,000 characters

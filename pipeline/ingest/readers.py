@@ -373,9 +373,54 @@ def _spreadsheet_error(source: SourceFile, exc: Exception) -> InputFileError:
                           file=source.name)
 
 
+# A zipped workbook (XLSX) may unpack to far more than it weighs: a "zip bomb" of a few megabytes can
+# claim gigabytes of sheet XML and take the machine's memory with it. The largest sheet Excel saves
+# (1,048,576 rows) of a membership export is under a gigabyte of XML, and sheet XML packs about ten to
+# one (rarely past fifty): beyond either limit the file is refused before any cell is parsed.
+MAX_UNPACKED_BYTES = 4 << 30
+MAX_PACKING_RATIO = 200
+_RATIO_FROM_BYTES = 64 << 20  # small parts (styles, empty sheets) pack far better and say nothing
+
+
+@functools.lru_cache(maxsize=64)  # a workbook is opened twice (its sheets, then its rows): checked once
+def _check_unpacked_size(source: SourceFile) -> None:
+    """Refuse a zipped workbook whose parts would unpack beyond the limits above. Every part is
+    unpacked once here (bounded by its declared size and checked against its CRC), so a part that
+    lies about its size is refused as damaged instead of reaching the sheet parser."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(source.path)
+    except (zipfile.BadZipFile, OSError):
+        return  # not zipped (.xls): the spreadsheet reader judges it
+    with archive:
+        parts = archive.infolist()
+        total = sum(p.file_size for p in parts)
+        packed = [p for p in parts if p.file_size >= _RATIO_FROM_BYTES
+                  and p.file_size > MAX_PACKING_RATIO * max(p.compress_size, 1)]
+        if total > MAX_UNPACKED_BYTES or packed:
+            why = (f"it would unpack to {total / (1 << 30):.1f} GB (at most {MAX_UNPACKED_BYTES >> 30} GB)"
+                   if total > MAX_UNPACKED_BYTES else
+                   f"a part packs {packed[0].file_size // max(packed[0].compress_size, 1):,} to one (real sheets "
+                   f"pack about 10 to one; at most {MAX_PACKING_RATIO})")
+            raise InputFileError(f"the workbook is refused: {why}, as a zip bomb does", file=source.name,
+                                 hint="Export the file again from the source system, or as CSV")
+        try:
+            for part in parts:
+                with archive.open(part) as stream:
+                    while stream.read(1 << 24):
+                        pass
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError,
+                RuntimeError) as exc:  # a bad CRC, a truncated or encrypted part
+            if "encrypted" in str(exc) or "password" in str(exc).lower():
+                return  # the spreadsheet reader names a password-protected workbook
+            raise _spreadsheet_error(source, exc) from None
+
+
 def _open_workbook(source: SourceFile):  # noqa: ANN202 (python_calamine's workbook)
     from python_calamine import load_workbook
 
+    _check_unpacked_size(source)
     try:
         return load_workbook(str(source.path))
     except Exception as exc:  # calamine raises its own errors, ValueError, OSError, zip errors...
