@@ -86,10 +86,10 @@ EXCEL_DAMAGE_ZERO_SHARE = 0.5
 def excel_damaged_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
     """(file, rows rejected as duplicate NIK, how many of those NIKs end in 0) per register file whose
     duplicates point at Excel's 15-digit rounding."""
-    if not scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'register_judged'"):
+    if not scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'register_rejected'"):
         return []
     rows = con.execute("""SELECT f.file_name, count(*), count(*) FILTER (WHERE right(j._nik_digits, 1) = '0')
-        FROM register_judged j JOIN source_files f USING (file_id)
+        FROM register_rejected j JOIN source_files f USING (file_id)
         WHERE j.reject_code = 'duplicate_nik' GROUP BY f.file_id, f.file_name ORDER BY f.file_id""").fetchall()
     return [(name, dup, zero) for name, dup, zero in rows
             if dup >= EXCEL_DAMAGE_MIN_DUPLICATES and zero > EXCEL_DAMAGE_ZERO_SHARE * dup]

@@ -129,7 +129,7 @@ def _clean_register(con: duckdb.DuckDBPyConnection, reference_date: date) -> Non
     prepared = {"*": "*", **nik_prepare_sql("r.nik")}
     nik = nik_sql(stated_birth_date="stated_birth_date", ref_year=ref_year)
     con.execute(f"""
-    CREATE OR REPLACE TABLE register_parsed AS
+    CREATE OR REPLACE TEMP TABLE register_parsed AS
     WITH base AS (
         SELECT r.* EXCLUDE (nik), r.nik AS nik_raw, {date_sql('r.tgl_lahir', ref_year)} AS stated_date_read,
                {plausible_birth_sql(date_sql('r.tgl_lahir', ref_year), reference_date)} AS stated_birth_date,
@@ -169,15 +169,19 @@ def _clean_register(con: duckdb.DuckDBPyConnection, reference_date: date) -> Non
     _judge(con, "register_parsed", "register_judged", base,
            all_fields="nik_raw, no_kk, nama, tgl_lahir, jenis_kelamin, alamat, rt, rw, kelurahan, kecamatan, "
                       "pekerjaan, shdk, desil",
-           key="_nik_digits", key_code="duplicate_nik", key_order="file_id, source_row")
+           key="_nik_digits", key_code="duplicate_nik", key_order="file_id, source_row",
+           rejected="register_rejected", rejected_columns=", place_candidates, _nik_digits")
 
 
 def _judge(con: duckdb.DuckDBPyConnection, source: str, target: str, base_reason: str, *, all_fields: str,
-           key: str, key_code: str, key_order: str) -> None:
+           key: str, key_code: str, key_order: str, rejected: str, rejected_columns: str = "") -> None:
     """Reject code per row: the first failing rule, then duplicates among the rows still standing.
-    Exact copies are found by an MD5 of the row's fields (one key to partition on instead of a dozen)."""
+    Exact copies are found by an MD5 of the row's fields (one key to partition on instead of a dozen).
+
+    `target` (every row, every column) is temporary: writing it to the warehouse would cost more than
+    all the rules. What later steps read of it, the rejected rows and why, is kept in `rejected`."""
     con.execute(f"""
-    CREATE OR REPLACE TABLE {target} AS
+    CREATE OR REPLACE TEMP TABLE {target} AS
     WITH a AS (SELECT *, {base_reason} AS base_code,
                       md5(CAST(to_json(list_value({all_fields})) AS VARCHAR)) AS row_digest
                FROM {source})
@@ -188,6 +192,10 @@ def _judge(con: duckdb.DuckDBPyConnection, source: str, target: str, base_reason
     END) AS reject_code
     FROM a
     """)
+    con.execute(f"DROP TABLE {source}")
+    con.execute(f"""CREATE OR REPLACE TABLE {rejected} AS
+        SELECT file_id, source_row, reject_code, read_problem{rejected_columns} FROM {target}
+        WHERE reject_code IS NOT NULL ORDER BY file_id, source_row""")
 
 
 def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_date: date) -> None:
@@ -201,7 +209,7 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_dat
     kpj = "regexp_replace(regexp_replace(trim(coalesce(kpj, '')), '[.,]0+$', ''), '[^0-9]', '', 'g')"
     merged_date = date_sql(f"regexp_extract(m.nama, '{_MERGED_DATE}', 1)", ref_year)
     con.execute(f"""
-    CREATE OR REPLACE TABLE members_parsed AS
+    CREATE OR REPLACE TEMP TABLE members_parsed AS
     WITH merged AS (
         SELECT m.*, {merged_date} AS merged_birth_date FROM raw_members m
     ), base AS (
@@ -238,7 +246,8 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_dat
     _judge(con, "members_parsed", "members_judged", base,
            all_fields="kpj, nik_raw, nama, tgl_lahir, segmen, status, tgl_kepesertaan, tgl_nonaktif, npp, "
                       "nama_perusahaan",
-           key="kpj_clean", key_code="duplicate_kpj", key_order="file_id DESC, source_row")
+           key="kpj_clean", key_code="duplicate_kpj", key_order="file_id DESC, source_row",
+           rejected="members_rejected")
 
 
 def _residents_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -303,11 +312,9 @@ def build_rejects(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     FROM (
         SELECT 'register' AS role, file_id, source_row, reject_code,
             coalesce(read_problem, CASE WHEN reject_code = 'kelurahan_ambiguous' THEN 'kandidat: ' || place_candidates
-                                   END) AS read_problem FROM register_judged
-        WHERE reject_code IS NOT NULL
+                                   END) AS read_problem FROM register_rejected
         UNION ALL
-        SELECT 'members', file_id, source_row, reject_code, read_problem FROM members_judged
-        WHERE reject_code IS NOT NULL
+        SELECT 'members', file_id, source_row, reject_code, read_problem FROM members_rejected
     )
     ORDER BY file_id, source_row
     """)
@@ -319,6 +326,7 @@ def clean_register(con: duckdb.DuckDBPyConnection, config: Config, reference_dat
     _load_reference(con, config)
     _clean_register(con, reference_date)
     _residents_table(con)
+    con.execute("DROP TABLE register_judged")
     return int(scalar(con, "SELECT count(*) FROM residents"))
 
 
@@ -326,4 +334,5 @@ def clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_date
     """Build `memberships` from `raw_members`; return memberships kept."""
     _clean_members(con, config, reference_date)
     _memberships_table(con)
+    con.execute("DROP TABLE members_judged")
     return int(scalar(con, "SELECT count(*) FROM memberships"))

@@ -224,10 +224,12 @@ def _level_case(comparison: Comparison) -> str:
 
 def prepare_link_tables(con: duckdb.DuckDBPyConnection | Backend) -> None:
     """`link_members` / `link_residents`: the columns comparisons read, computed once per record
-    (name tokens, date parts, name frequency) instead of once per pair."""
+    (name tokens, date parts, name frequency) instead of once per pair. Temporary: each linking step
+    makes them again in a moment, cheaper than writing them to the warehouse."""
     db = as_backend(con)
     db.create_table("name_frequencies", """
-        SELECT name_sorted, count(*) / (SELECT count(*) FROM residents) AS tf FROM residents GROUP BY name_sorted""")
+        SELECT name_sorted, count(*) / (SELECT count(*) FROM residents) AS tf FROM residents GROUP BY name_sorted""",
+                    temporary=True)
     floor = "(SELECT 1.0 / count(*) FROM residents)"
     for target, source, key, extra in (
         ("link_members", "memberships", "member_id",
@@ -240,7 +242,8 @@ def prepare_link_tables(con: duckdb.DuckDBPyConnection | Backend) -> None:
             SELECT x.{key}, {extra}, x.name_key, x.name_sorted, split(x.name_sorted, ' ') AS name_tokens,
                 x.birth_date, year(x.birth_date) AS birth_year, month(x.birth_date) AS birth_month,
                 day(x.birth_date) AS birth_day, coalesce(f.tf, {floor}) AS name_tf
-            FROM {source} x LEFT JOIN name_frequencies f ON f.name_sorted = x.name_sorted""", order_by=f"x.{key}")
+            FROM {source} x LEFT JOIN name_frequencies f ON f.name_sorted = x.name_sorted""", order_by=f"x.{key}",
+                        temporary=True)
 
 
 def level_columns(comparisons: tuple[Comparison, ...] = COMPARISONS) -> list[str]:
