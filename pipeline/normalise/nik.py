@@ -34,6 +34,13 @@ NIK_STATUSES = (
 _SCIENTIFIC = r"^[0-9]([.,][0-9]+)?[eE][+]?[0-9]+$"
 _FLOAT_SUFFIX = r"[.,]0+$"
 _SEPARATORS = f"[{WHITESPACE}.\\-/]"  # [\s.\-/] with Python's \s, spelled so RE2 reads it the same way
+# Characters a cell carries without showing them (zero-width spaces and joiners, a BOM pasted inside)
+# and quotes left around a value by double quoting: removed wherever they are.
+_INVISIBLE_SQL = '[\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}"]'
+_INVISIBLE = re.compile('[\u200b-\u200d\u2060\ufeff"]')
+# A number shown with thousands separators ("3,577,014,305,900,001", "3.577.014.305.900.000"): a number
+# cell, so digit 16 may be Excel's zero, as for a "....0" number.
+_GROUPED = r"^[0-9]{1,3}([.,][0-9]{3}){4,}$"
 
 
 @dataclass(frozen=True)
@@ -76,14 +83,17 @@ def parse_nik(text: str | None, *, stated_birth_year: int | None = None, ref_yea
     >>> parse_nik("3577014305900010.0").status
     'excel_rounded'
     """
-    raw = (text or "").strip().lstrip("'").strip()
+    raw = _INVISIBLE.sub("", text or "").strip().lstrip("'").strip()
     if raw == "":
         return NikParse("missing", None, None, None, None, None, None, None)
     if re.match(_SCIENTIFIC, raw):
         mantissa = re.sub(r"[eE].*$", "", raw)
         return NikParse("excel_scientific", None, None, re.sub(r"[.,]", "", mantissa), None, None, None, None)
-    from_number = re.search(_FLOAT_SUFFIX, raw) is not None
-    digits = re.sub(_SEPARATORS, "", re.sub(_FLOAT_SUFFIX, "", raw))
+    if re.fullmatch(_GROUPED, raw):
+        from_number, digits = True, re.sub(r"[.,]", "", raw)
+    else:
+        from_number = re.search(_FLOAT_SUFFIX, raw) is not None
+        digits = re.sub(_SEPARATORS, "", re.sub(_FLOAT_SUFFIX, "", raw))
     if not re.fullmatch(r"[0-9]+", digits):
         return NikParse("non_numeric", None, None, None, None, None, None, None)
     if len(digits) != 16:
@@ -105,8 +115,11 @@ def parse_nik(text: str | None, *, stated_birth_year: int | None = None, ref_yea
 
 def nik_prepare_sql(column: str) -> dict[str, str]:
     """Step 1 of 2: helper columns (trimmed text, digits, numeric provenance, date fields)."""
-    raw = strip_sql(f"ltrim({strip_sql(f'coalesce({column}, {chr(39) * 2})')}, '''')")
-    digits = f"regexp_replace(regexp_replace({raw}, '{_FLOAT_SUFFIX}', ''), '{_SEPARATORS}', '', 'g')"
+    visible = f"regexp_replace(coalesce({column}, {chr(39) * 2}), '{_INVISIBLE_SQL}', '', 'g')"
+    raw = strip_sql(f"ltrim({strip_sql(visible)}, '''')")
+    grouped = f"regexp_matches({raw}, '{_GROUPED}')"
+    digits = (f"CASE WHEN {grouped} THEN regexp_replace({raw}, '[.,]', '', 'g') "
+              f"ELSE regexp_replace(regexp_replace({raw}, '{_FLOAT_SUFFIX}', ''), '{_SEPARATORS}', '', 'g') END")
 
     def two(start: int) -> str:
         return (f"CASE WHEN regexp_matches({digits}, '^[0-9]{{16}}$') "
@@ -115,7 +128,7 @@ def nik_prepare_sql(column: str) -> dict[str, str]:
     return {
         "_nik_raw": raw,
         "_nik_digits": digits,
-        "_nik_from_number": f"regexp_matches({raw}, '{_FLOAT_SUFFIX}')",
+        "_nik_from_number": f"({grouped} OR regexp_matches({raw}, '{_FLOAT_SUFFIX}'))",
         "_nik_dd": two(7),
         "_nik_mm": two(9),
         "_nik_yy": two(11),

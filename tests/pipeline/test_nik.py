@@ -39,6 +39,12 @@ CASES: list[tuple[str, str | None, dict, dict]] = [
     ("apostrophe and padding", "  ' 3577014305900001  ", {}, dict(status="valid", digits=FEMALE)),
     ("tab and newline around", "\t3577014305900001\n", {}, dict(status="valid", digits=FEMALE)),
     ("no-break space separators", "3577\u00a001\u00a0430590\u00a00001", {}, dict(status="valid", digits=FEMALE)),
+    ("zero-width space inside", "3577\u200b014305900001", {}, dict(status="valid", digits=FEMALE)),
+    ("byte-order mark pasted in front", "\ufeff" + FEMALE, {}, dict(status="valid", digits=FEMALE)),
+    ("quotes left around the value", '"' + FEMALE + '"', {}, dict(status="valid", digits=FEMALE)),
+    ("thousands commas: a number shown grouped", "3,577,014,305,900,001", {}, dict(status="valid", digits=FEMALE)),
+    ("thousands dots ending in 0: Excel's zero", "3.577.014.305.900.010", {},
+     dict(status="excel_rounded", digits=None, nik15="357701430590001")),
     ("15 digits", FEMALE[:15], {}, dict(status="bad_length", digits=None, nik15=None, region=None, sex=None)),
     ("17 digits", FEMALE + "1", {}, dict(status="bad_length", digits=None)),
     ("KPJ-like 11 digits", "19012345678", {}, dict(status="bad_length")),
@@ -160,7 +166,7 @@ def near_valid_nik(draw: st.DrawFn) -> str:
     digits = f"{prov}{area:04d}{dd:02d}{mm:02d}{yy:02d}{serial:04d}"
     chars = list(digits)
     for _ in range(draw(st.integers(0, 3))):
-        kind = draw(st.sampled_from(["drop", "double", "letter", "separator", "zero_last"]))
+        kind = draw(st.sampled_from(["drop", "double", "letter", "separator", "zero_last", "invisible"]))
         at = draw(st.integers(0, len(chars) - 1))
         if kind == "drop" and len(chars) > 1:
             del chars[at]
@@ -172,14 +178,20 @@ def near_valid_nik(draw: st.DrawFn) -> str:
             chars.insert(at, draw(st.sampled_from([".", " ", "-", "/", "\u00a0", ",", "\t"])))
         elif kind == "zero_last":
             chars[-1] = "0"
+        elif kind == "invisible":
+            chars.insert(at, draw(st.sampled_from(["\u200b", "\u200d", "\ufeff", '"'])))
     text = "".join(chars)
-    form = draw(st.sampled_from(["text", "number", "scientific", "apostrophe"]))
+    form = draw(st.sampled_from(["text", "number", "scientific", "apostrophe", "grouped"]))
     if form == "number":
         text += draw(st.sampled_from([".0", ",0", ".00", ".5"]))
     elif form == "scientific":
         mantissa = draw(st.integers(1, 9))
         text = f"{text[0]}{draw(st.sampled_from('.,'))}{text[1:1 + mantissa]}{draw(st.sampled_from('Ee'))}" \
                f"{draw(st.sampled_from(['+', '']))}{draw(st.integers(1, 17))}"
+    elif form == "grouped":  # thousands separators, as a number cell shows them
+        head = len(text) % 3 or 3
+        sep = draw(st.sampled_from(".,"))
+        text = text[:head] + "".join(sep + text[i:i + 3] for i in range(head, len(text), 3))
     elif form == "apostrophe":
         text = "'" * draw(st.integers(1, 2)) + text
     pad = st.text(alphabet=_SPACES, max_size=2)
