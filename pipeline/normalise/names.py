@@ -91,8 +91,15 @@ NAME_RULES: tuple[NameRule, ...] = (
 )
 
 # Upper-casing agrees between Python and DuckDB only in ASCII (Python: "ß" -> "SS", "ﬁ" -> "FI"), so
-# other characters become spaces first, as nearly all of them would after upper-casing anyway.
+# other characters become spaces first, as nearly all of them would after upper-casing anyway. Before
+# that, what a cell carries unseen inside a word (zero-width spaces and joiners, a BOM, a soft hyphen)
+# is removed, and Latin letters with accents lose them ("JOSÉ" is JOSE, not "JOS"), the same on both
+# sides: a plain character table rather than Unicode decomposition, on which the engines may differ.
 _NOT_ASCII = r"[^\x00-\x7F\x{2018}\x{2019}]"
+_UNSEEN = r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}\x{00AD}]"
+_ACCENTED = "ÀÁÂÃÄÅàáâãäåÈÉÊËèéêëÌÍÎÏìíîïÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÑñÇçÝýÿ"
+_UNACCENTED = "AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOOooooooUUUUuuuuNnCcYyy"
+assert len(_ACCENTED) == len(_UNACCENTED)
 
 
 def _python_pattern(pattern: str) -> str:
@@ -102,6 +109,8 @@ def _python_pattern(pattern: str) -> str:
 
 _COMPILED = tuple((re.compile(_python_pattern(r.pattern)), r.replacement) for r in NAME_RULES)
 _NOT_ASCII_RE = re.compile(_python_pattern(_NOT_ASCII))
+_UNSEEN_RE = re.compile(_python_pattern(_UNSEEN))
+_UNACCENT = str.maketrans(_ACCENTED, _UNACCENTED)
 
 
 def _expand(match: re.Match[str], replacement: str) -> str:
@@ -117,7 +126,7 @@ def name_key(name: str | None) -> str:
     >>> name_key("MOCH. DJOKO TJAHJONO"), name_key("Muhamad Joko Cahyono")
     ('MUHAMAD YOKO CAHYONO', 'MUHAMAD YOKO CAHYONO')
     """
-    s = _NOT_ASCII_RE.sub(" ", name or "").upper()
+    s = _NOT_ASCII_RE.sub(" ", _UNSEEN_RE.sub("", name or "").translate(_UNACCENT)).upper()
     for pattern, replacement in _COMPILED:
         s = pattern.sub(lambda m, r=replacement: _expand(m, r), s)
     return s
@@ -130,7 +139,8 @@ def sorted_key(name: str | None) -> str:
 
 def name_key_sql(column: str) -> str:
     """The DuckDB expression computing `name_key` over a text column."""
-    expr = f"upper(regexp_replace(coalesce({column}, ''), '{_NOT_ASCII}', ' ', 'g'))"
+    visible = f"translate(regexp_replace(coalesce({column}, ''), '{_UNSEEN}', '', 'g'), '{_ACCENTED}', '{_UNACCENTED}')"
+    expr = f"upper(regexp_replace({visible}, '{_NOT_ASCII}', ' ', 'g'))"
     for rule in NAME_RULES:
         expr = f"regexp_replace({expr}, {sql_literal(rule.pattern)}, {sql_literal(rule.replacement)}, 'g')"
     return expr

@@ -135,6 +135,11 @@ EXAMPLES: list[tuple[str, str]] = [
     ("Budi_Santoso 2", "BUDI SANTOSO"),
     ("Budi\tSantoso\n", "BUDI SANTOSO"),
     ("Budi, S.H.\nM.M.", "BUDI"),
+    # characters a cell carries unseen, and accents
+    ("SI\u200bTI AMI\u00adNAH", "SITI AMINA"),
+    ("\ufeffBudi Santoso", "BUDI SANTOSO"),
+    ("José Ramos-Horta", "YOSE RAMOS HORTA"),
+    ("Ñoman Çahyo", "NOMAN CAHYO"),
     # nothing left
     ("", ""),
     ("H.", ""),
@@ -233,6 +238,7 @@ _FRAGMENTS = (
     "A.Md.", ", ", ",", "bin", "binti", "BT", "M.", "Moch", "Mochamat", "MUH", "oe", "dj", "tj", "sj", "nj", "j", "y",
     "ch", "kh", "sh", "sy", "dh", "th", "ie", "q", "v", "hh", "ss", "ee", "a", "i", "u", "e", "o", "s", "t", "m",
     "n", "r", "d", "h", "k", "'", "\u2019", "`", " ", "  ", ".", "-", "\n", "\t", "1", "é", "ß", "ﬁ", "\u00a0",
+    "\u200b", "\ufeff", "\u00ad", "Ñ", "ç", "Ø", "ÿ", "\u0301",
 )
 _NAMES = st.one_of(
     st.none(),
