@@ -80,10 +80,14 @@ class IngestConfig:
     """Extra header aliases for register fields, e.g. {"nik": ["NIK_ART"]}."""
     member_aliases: dict[str, list[str]] = field(default_factory=dict)
     """Extra header aliases for membership-export fields."""
-    active_status_values: list[str] = field(default_factory=lambda: ["AKTIF", "AKTIV", "ACTIVE", "A", "1", "Y"])
+    active_status_values: list[str] = field(
+        default_factory=lambda: ["AKTIF", "AKTIV", "ACTIVE", "A", "1", "Y", "YA", "TRUE"])
     """Status values (after upper-casing and removing spaces/dashes) meaning an active membership."""
     inactive_status_values: list[str] = field(
-        default_factory=lambda: ["NONAKTIF", "TIDAKAKTIF", "NA", "NONACTIVE", "INACTIVE", "N", "0", "PASIF"]
+        # "T" (tidak) and "Y" are what an AKTIF column holds; leaving, stopping and retirement end a membership
+        # (a death is no lapse to re-enrol: it stays an unknown status, rejected for an officer to see).
+        default_factory=lambda: ["NONAKTIF", "TIDAKAKTIF", "NA", "NONACTIVE", "INACTIVE", "N", "0", "PASIF", "T",
+                                 "TIDAK", "FALSE", "KELUAR", "BERHENTI", "PENSIUN"]
     )
     """Status values (same normalisation) meaning a lapsed / non-active membership."""
 

@@ -535,7 +535,10 @@ def test_kelurahan_spellings(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> 
 
 STATUSES = [("Aktif", "AKTIF", True), ("AKTIF", "AKTIF", True), (" aktif ", "AKTIF", True),
             ("NON AKTIF", "NON AKTIF", False), ("Non-Aktif", "NON AKTIF", False), ("TIDAK AKTIF", "NON AKTIF", False),
-            ("NONAKTIF", "NON AKTIF", False), ("NA", "NON AKTIF", False), ("1", "AKTIF", True)]
+            ("NONAKTIF", "NON AKTIF", False), ("NA", "NON AKTIF", False), ("1", "AKTIF", True),
+            # an AKTIF column of Y/T (ya/tidak), and memberships ended by leaving or retiring
+            ("Y", "AKTIF", True), ("Ya", "AKTIF", True), ("T", "NON AKTIF", False), ("Tidak", "NON AKTIF", False),
+            ("KELUAR", "NON AKTIF", False), ("Berhenti", "NON AKTIF", False), ("PENSIUN", "NON AKTIF", False)]
 
 
 def test_status_variants(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
