@@ -488,6 +488,22 @@ def test_member_with_a_placeholder_name_is_matched_on_nik_only(con, small_city, 
     assert con.execute("SELECT name_key FROM memberships WHERE source_row = 2").fetchone() == ("",)
 
 
+@pytest.mark.parametrize("cell, expected", [
+    ("MADIUN, 05-08-1985", date(1985, 8, 5)),
+    ("Madiun 5 Agustus 1985", date(1985, 8, 5)),
+    ("MADIUN", None),
+])
+def test_place_and_date_of_birth_in_one_column_gives_the_date(con, small_city, tmp_path, cell, expected):
+    header, rows = _members_rows(small_city)
+    header[3] = "Tempat/Tgl Lahir"
+    rows[0][3] = cell
+    path = tmp_path / "peserta.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header] + rows)
+    ingest(con, [small_city.register], [path])
+    assert con.execute("SELECT birth_date FROM memberships WHERE source_row = 2").fetchone() == (expected,)
+
+
 @pytest.mark.parametrize("cell, birth_cell, expected", [
     ("SITI AMINAH / 5 Agustus 1985", "", date(1985, 8, 5)),
     ("SITI AMINAH, 05-08-1985", "", date(1985, 8, 5)),

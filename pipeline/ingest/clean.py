@@ -13,7 +13,7 @@ import duckdb
 
 from pipeline.config import Config
 from pipeline.ingest.regions import resolve_places
-from pipeline.normalise.dates import date_sql, plausible_birth_sql
+from pipeline.normalise.dates import TRAILING_DATE, date_sql, plausible_birth_sql, stated_date_sql, trailing_date_sql
 from pipeline.normalise.names import name_key_sql, name_sorted_sql
 from pipeline.normalise.nik import nik_prepare_sql, nik_sql
 from pipeline.reference import OCCUPATION_SYNONYMS, OCCUPATIONS, SHDK, SHDK_SYNONYMS, region_view
@@ -110,11 +110,6 @@ def _distinct_name_keys(source: str, column: str = "nama") -> str:
             f"FROM (SELECT DISTINCT coalesce({column}, '') AS nama_text FROM {source})")
 
 
-# A birth date written at the end of the name cell ("SITI AMINAH / 05-08-1985", "SITI AMINAH, 5 Agustus
-# 1985"): an export whose name and birth-date columns were merged. The date is read as the stated birth
-# date when the birth-date column gives none, and cut from the name, whose key would keep a month name.
-_MERGED_DATE = (r"[\s,/;|(-]+([0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{2,4}|[0-9]{1,2}[-/. ]+[A-Za-z]{3,9}[.]?[-/., ]+"
-                r"[0-9]{2,4}|[0-9]{8})[\s)]*$")
 
 
 def _select(columns: dict[str, str]) -> str:
@@ -131,8 +126,8 @@ def _clean_register(con: duckdb.DuckDBPyConnection, reference_date: date) -> Non
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE register_parsed AS
     WITH base AS (
-        SELECT r.* EXCLUDE (nik), r.nik AS nik_raw, {date_sql('r.tgl_lahir', ref_year)} AS stated_date_read,
-               {plausible_birth_sql(date_sql('r.tgl_lahir', ref_year), reference_date)} AS stated_birth_date,
+        SELECT r.* EXCLUDE (nik), r.nik AS nik_raw, {stated_date_sql('r.tgl_lahir', ref_year)} AS stated_date_read,
+               {plausible_birth_sql(stated_date_sql('r.tgl_lahir', ref_year), reference_date)} AS stated_birth_date,
                {_name_problem_sql('r.nama')} AS name_problem,
                {_select({k: v for k, v in prepared.items() if k != '*'})}
         FROM raw_register r
@@ -207,17 +202,20 @@ def _clean_members(con: duckdb.DuckDBPyConnection, config: Config, reference_dat
     inactive = ", ".join(f"'{_status_key(v)}'" for v in config.ingest.inactive_status_values)
     segment_key = "regexp_replace(upper(coalesce(segmen, '')), '[^A-Z]', '', 'g')"
     kpj = "regexp_replace(regexp_replace(trim(coalesce(kpj, '')), '[.,]0+$', ''), '[^0-9]', '', 'g')"
-    merged_date = date_sql(f"regexp_extract(m.nama, '{_MERGED_DATE}', 1)", ref_year)
+    # A birth date written at the end of the name cell (name and birth-date columns merged): the stated
+    # birth date when the birth-date column gives none, and cut from the name, whose key would keep a
+    # month name as a word.
+    merged_date = trailing_date_sql("m.nama", ref_year)
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE members_parsed AS
     WITH merged AS (
         SELECT m.*, {merged_date} AS merged_birth_date FROM raw_members m
     ), base AS (
         SELECT m.* EXCLUDE (nik, merged_birth_date), m.nik AS nik_raw,
-            {plausible_birth_sql(f"coalesce({date_sql('m.tgl_lahir', ref_year)}, m.merged_birth_date)",
+            {plausible_birth_sql(f"coalesce({stated_date_sql('m.tgl_lahir', ref_year)}, m.merged_birth_date)",
                                  reference_date)} AS birth_date,
             CASE WHEN m.merged_birth_date IS NULL THEN coalesce(m.nama, '')
-                 ELSE regexp_replace(m.nama, '{_MERGED_DATE}', '') END AS name_text,
+                 ELSE regexp_replace(m.nama, '{TRAILING_DATE}', '') END AS name_text,
             {_select(prepared)}
         FROM merged m
     ), names AS ({_distinct_name_keys('base', 'name_text')})

@@ -34,7 +34,10 @@ def normalise_header(header: str) -> str:
 _NIK = ("NIK", "NO_NIK", "NOMOR_NIK", "NIK_KTP", "NO_KTP", "NOMOR_KTP", "NOMOR_IDENTITAS",
         "NO_IDENTITAS", "NOMOR_INDUK_KEPENDUDUKAN")
 _NAMA = ("NAMA", "NAMA_LENGKAP", "NAMA_TK", "NAMA_PESERTA", "NAMA_ART", "NAMA_ANGGOTA", "NM_TK")
-_TGL_LAHIR = ("TGL_LAHIR", "TANGGAL_LAHIR", "TGLLAHIR", "TGL_LHR", "TANGGAL_LHR", "DOB")
+# A "tempat, tanggal lahir" column ("MADIUN, 05-08-1985") is read for the date at its end.
+_TGL_LAHIR = ("TGL_LAHIR", "TANGGAL_LAHIR", "TGLLAHIR", "TGL_LHR", "TANGGAL_LHR", "DOB", "TANGGAL_KELAHIRAN",
+              "TGL_LAHIR_DD_MM_YYYY", "TANGGAL_LAHIR_DD_MM_YYYY", "TEMPAT_TANGGAL_LAHIR", "TEMPAT_TGL_LAHIR",
+              "TEMPAT_DAN_TANGGAL_LAHIR", "TTL")
 
 REGISTER_FIELDS: tuple[Field, ...] = (
     Field("nik", True, _NIK, "Nomor Induk Kependudukan, 16 digits"),

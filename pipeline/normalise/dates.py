@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-__all__ = ["DATE_FORMATS", "MONTH_NAMES", "WHITESPACE", "MAX_AGE_YEARS", "parse_date", "date_sql", "strip_sql",
-           "plausible_birth_date", "plausible_birth_sql"]
+__all__ = ["DATE_FORMATS", "MONTH_NAMES", "WHITESPACE", "MAX_AGE_YEARS", "TRAILING_DATE", "parse_date", "date_sql",
+           "trailing_date_sql", "stated_date_sql", "strip_sql", "plausible_birth_date", "plausible_birth_sql"]
 
 # strptime formats tried in order (DuckDB and Python share the directives used here).
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
@@ -154,6 +154,22 @@ def date_sql(column: str, ref_year: int | None = None) -> str:
                f"CAST(substr({t}, 3, 2) AS INTEGER), CAST(left({t}, 2) AS INTEGER)))) END")
     parsed = f"coalesce({serial}, {shape}, {us}, {named}, {two}, {compact})"
     return f"(CASE WHEN ({parsed}) BETWEEN DATE '{_LOW}' AND DATE '{_HIGH}' THEN ({parsed}) END)"
+
+
+# A date at the end of a cell that holds something before it: the place of birth ("MADIUN, 05-08-1985",
+# a "tempat, tanggal lahir" column) or a name ("SITI AMINAH / 5 Agustus 1985", columns merged).
+TRAILING_DATE = (r"[\s,/;|(-]+([0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{2,4}|[0-9]{1,2}[-/. ]+[A-Za-z]{3,9}[.]?[-/., ]+"
+                 r"[0-9]{2,4}|[0-9]{8})[\s)]*$")
+
+
+def trailing_date_sql(column: str, ref_year: int | None = None) -> str:
+    """The date written at the end of a text with more before it (NULL when there is none)."""
+    return date_sql(f"regexp_extract({column}, '{TRAILING_DATE}', 1)", ref_year)
+
+
+def stated_date_sql(column: str, ref_year: int | None = None) -> str:
+    """A date cell: the date it holds, else the date at its end ("MADIUN, 05-08-1985")."""
+    return f"coalesce({date_sql(column, ref_year)}, {trailing_date_sql(column, ref_year)})"
 
 
 def _earliest_birth(reference_date: date) -> date:
