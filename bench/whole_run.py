@@ -125,7 +125,8 @@ def report_lines(whole: dict, splink: dict | None, *, label: str) -> list[str]:
     return lines
 
 
-_ASSET_STEPS = ("raw_register", "raw_members", "residents", "memberships", "rejects", "links", "coverage", "tracks",
+_ASSET_STEPS = ("raw_register", "raw_members", "residents", "memberships", "rejects", "regency_pairs", "links",
+                "coverage", "tracks",
                 "candidates", "changes", "publication_tables", "publication_artefacts", "publication")
 
 
