@@ -91,6 +91,7 @@ class WarehouseResource(DuckDBResource):
     """The run's settings (the definitions' `settings` resource), whose config file's `[warehouse]` section
     (memory limit, spill folder, threads) every connection gets; left out (None), that section's defaults."""
     _lock: FileLock | None = PrivateAttr(default=None)
+    _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
@@ -104,6 +105,7 @@ class WarehouseResource(DuckDBResource):
         self._lock = lock
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._close()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -113,16 +115,32 @@ class WarehouseResource(DuckDBResource):
         """The `[warehouse]` settings the connections get."""
         return self.settings.config().warehouse if self.settings is not None else WarehouseConfig()
 
+    def _close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
     @contextlib.contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The run's connection. A run holds the warehouse from its first step to its last, so its steps
+        share one connection, opened on first use and closed when the run ends (or after a failed step,
+        so a retry starts on a fresh one): opening and checkpointing the file once per step cost about
+        a second of a city's run."""
         try:
-            options = self.duckdb_settings().options(project_root())
-            with super().get_connection() as con:
-                yield configure(con, **options)
-        except TRANSIENT_ERRORS as exc:
-            attempt = _current_step().retry_number
-            raise dg.RetryRequested(max_retries=self.max_retries,
-                                    seconds_to_wait=self.retry_base_seconds * 2 ** attempt) from exc
+            if self._con is None:
+                con = duckdb.connect(self.database, config={"custom_user_agent": "dagster", **self.connection_config})
+                self._con = configure(con, **self.duckdb_settings().options(project_root()))
+            yield self._con
+            # a step's scratch tables end with the step, as they would with its own connection
+            for (name,) in self._con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
+                self._con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+        except BaseException as exc:
+            self._close()
+            if isinstance(exc, TRANSIENT_ERRORS):
+                attempt = _current_step().retry_number
+                raise dg.RetryRequested(max_retries=self.max_retries,
+                                        seconds_to_wait=self.retry_base_seconds * 2 ** attempt) from exc
+            raise
 
 
 class SparkResource(dg.ConfigurableResource):
