@@ -47,6 +47,7 @@ TRAINING_PAIRS_MAX = 2_000_000
 # Residents sharing a name beyond which a name-only row is not compared with them (review would be
 # all an officer could do, and the pairs would grow with the square of the city).
 NAME_ONLY_MAX_CARRIERS = 5
+NAME_ONLY_WORD_CARRIERS = 20
 
 _M_WORDS, _R_WORDS = "split(m.name_sorted, ' ')", "split(r.name_sorted, ' ')"
 
@@ -188,15 +189,25 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         scope="open",
     ),
     BlockingRule(
-        "name_only", "nama lengkap sama (tanpa NIK dan tanggal lahir), nama yang jarang di register",
+        "name_only", "nama lengkap sama atau mirip (tanpa NIK dan tanggal lahir), nama yang jarang di register",
         # Rows with neither a NIK nor a birth date: only the full name (two words or more) is left. A
         # name many residents carry is no evidence, and pairing it with all of them would grow with
-        # the square of the city, so only names at most NAME_ONLY_MAX_CARRIERS residents carry.
-        f"""WITH rare AS (SELECT name_sorted FROM residents GROUP BY 1 HAVING count(*) <= {NAME_ONLY_MAX_CARRIERS})
-        SELECT m.member_id, r.resident_id FROM {{members}} m
-        JOIN rare USING (name_sorted) JOIN {{residents}} r ON r.name_sorted = m.name_sorted
-        WHERE m.nik IS NULL AND m.nik15 IS NULL AND m.birth_date IS NULL AND m.nik_birth_date IS NULL
-          AND contains(m.name_sorted, ' ')""",
+        # the square of the city, so only residents whose name at most NAME_ONLY_MAX_CARRIERS carry:
+        # the same name, or a close one (a typo, a word dropped) sharing a word at most
+        # NAME_ONLY_WORD_CARRIERS residents carry.
+        f"""WITH nm AS (SELECT m.member_id, m.name_sorted FROM {{members}} m
+            WHERE m.nik IS NULL AND m.nik15 IS NULL AND m.birth_date IS NULL AND m.nik_birth_date IS NULL
+              AND contains(m.name_sorted, ' ')),
+        rare AS (SELECT name_sorted FROM residents GROUP BY 1 HAVING count(*) <= {NAME_ONLY_MAX_CARRIERS}),
+        mw AS (SELECT DISTINCT t.member_id, t.w FROM (SELECT member_id, explode(split(name_sorted, ' ')) AS w FROM nm) t
+               JOIN block_word_commonness s ON s.w = t.w WHERE s.carriers <= {NAME_ONLY_WORD_CARRIERS})
+        SELECT nm.member_id, r.resident_id FROM nm JOIN rare USING (name_sorted)
+        JOIN {{residents}} r ON r.name_sorted = nm.name_sorted
+        UNION
+        SELECT k.member_id, x.resident_id FROM mw k JOIN block_resident_words x ON x.w = k.w
+        JOIN {{members}} m ON m.member_id = k.member_id JOIN {{residents}} r ON r.resident_id = x.resident_id
+        JOIN rare ON rare.name_sorted = r.name_sorted
+        WHERE r.name_sorted <> m.name_sorted AND {_NAMES_CLOSE}""",
         scope="open",
     ),
     BlockingRule(
@@ -219,7 +230,8 @@ def _build_name_keys(db: Backend, residents: str) -> None:
         FROM ({_name_keys(residents, "resident_id, birth_date, nik")}) WHERE birth_date IS NOT NULL""",
                     temporary=True)
     db.create_table("block_word_commonness", f"""
-        SELECT w, count(DISTINCT resident_id) <= {COMMON_WORD_CARRIERS} AS uncommon
+        SELECT w, count(DISTINCT resident_id) AS carriers, count(DISTINCT resident_id) <= {COMMON_WORD_CARRIERS}
+            AS uncommon
         FROM (SELECT resident_id, explode(split(name_sorted, ' ')) AS w FROM residents) GROUP BY w""", temporary=True)
     db.create_table("block_resident_words", f"""
         SELECT DISTINCT t.resident_id, t.birth_date, t.w

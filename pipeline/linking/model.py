@@ -341,8 +341,9 @@ def _implied_prior(db: Backend, pi: float, residents: int,
     """The share of memberships expected to be in the register, given pi (a fixed-point step)."""
     members = db.scalar("SELECT count(*) FROM memberships")
     # summed as decimals: a parallel sum of doubles differs in the last bit from run to run (model.json
-    # must be byte-identical for the same inputs)
-    total = float(db.scalar(f"SELECT CAST(sum(CAST(probability AS DECIMAL(38, 18))) AS DOUBLE) "
+    # must be byte-identical for the same inputs); rounded first, as each probability's own sum over a
+    # membership's candidates may differ in its last bit between engines (they add in another order)
+    total = float(db.scalar(f"SELECT CAST(sum(CAST(round(probability, 12) AS DECIMAL(38, 18))) AS DOUBLE) "
                             f"FROM ({_posterior_sql(pi, residents, floor_odds)})") or 0.0)
     return float(min(max(total / max(members, 1), 0.01), 0.99))
 

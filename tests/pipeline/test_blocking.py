@@ -136,3 +136,6 @@ def test_rows_with_only_a_rare_full_name_are_compared() -> None:
     assert _pairs((None, "KARTINI", None), (rare, OTHER_DAY)) == {}
     many = [(f"35770152088000{i:02d}", "AGUS SANTOSO", date(1980, 8, 12)) for i in range(10, 17)]
     assert _pairs((None, "AGUS SANTOSO", None), tuple(many)) == {}
+    # a typo in the rare name: found through its rare words; not through a name many carry
+    assert _pairs((None, "KARTINI RADEN AJENK", None), (rare, OTHER_DAY)) == {1: "name_only"}
+    assert _pairs((None, "AGUS SANTOSX", None), tuple(many)) == {}

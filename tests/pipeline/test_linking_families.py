@@ -91,6 +91,7 @@ RISMA, ABDUL, HASAN, HUSEIN, JOKO = (_nik(2, D2, 41, True), _nik(3, D2, 42), _ni
                                      _nik(2, D3, 45))
 TWINS_KK = "3577010101100099"
 ENDANG, ENDANG_KK = _nik(2, D3, 51, True), "3577022203120005"  # the KK's date digits: its issue date
+SEKAR = _nik(3, D1, 61, True)
 
 RESIDENTS: list[tuple] = [
     (ROZAK, "ABDUL ROZAK", D1), (SLAMET, "SLAMET HARYANTO", D1), (PRAJA, "PRAJA BAYU SAPUTRA", D1),
@@ -100,7 +101,7 @@ RESIDENTS: list[tuple] = [
     (KARTINI, "RADEN AJENG KARTINI", D3), (AGUS_1, "AGUS BUDI SANTOSA", D2), (AGUS_2, "AGUS BUDI SANTOSA", D1),
     (RISMA, "RISMA KURNIAWATI", D2), (ABDUL, "ABDURRAHMAN WAHID", D2),
     (HASAN, "HASAN BASRI", D3, TWINS_KK), (HUSEIN, "HUSEIN BASRI", D3, TWINS_KK),
-    (JOKO, "JOKO SUSILO", D3), (ENDANG, "ENDANG MURNI", D3, ENDANG_KK),
+    (JOKO, "JOKO SUSILO", D3), (ENDANG, "ENDANG MURNI", D3, ENDANG_KK), (SEKAR, "SEKAR AYU PRAMESWARI", D1),
 ]
 
 
@@ -138,6 +139,7 @@ CASES: list[tuple[str, tuple, str | None]] = [
     ("2 birth-date digit", (_one_off(HENDRA, 9), "HENDRA GUNAWAN", None), HENDRA),
     # 3. neither NIK nor birth date: a full name only one resident carries links, a shared one does not
     ("3 rare full name", (None, "KARTINI RADEN AJENG", None), KARTINI),
+    ("3 rare full name with a typo", (None, "SEKAR AYU PRAMESWARY", None), SEKAR),
     ("3 name two residents carry", (None, "AGUS BUDI SANTOSA", None), None),
     ("3 one-word name", (None, "KARTINI", None), None),
     # 4. abbreviations and dropped words without a NIK
@@ -205,6 +207,15 @@ def test_ambiguous_name_only_rows_ask_for_verification(linked: duckdb.DuckDBPyCo
     hints = linked.execute("""SELECT r.nik FROM verification_hints h JOIN residents r USING (resident_id)
                               WHERE h.kpj = ? ORDER BY 1""", [kpj]).fetchall()
     assert [h[0] for h in hints] == sorted([AGUS_1, AGUS_2])
+
+
+def test_rare_name_with_a_typo_is_found_through_its_rare_words(linked: duckdb.DuckDBPyConnection) -> None:
+    # Neither NIK nor birth date, and a typo in a name one resident carries: no key of the exact name
+    # finds it, its rare words do (and the model weighs the near name and its rarity).
+    member = next(i for i, c in enumerate(CASES, start=1) if c[0] == "3 rare full name with a typo")
+    pairs = linked.execute("""SELECT r.nik, c.rule FROM candidate_pairs c JOIN residents r USING (resident_id)
+                              WHERE c.member_id = ?""", [member]).fetchall()
+    assert pairs == [(SEKAR, "name_only")]
 
 
 def test_model_json_round_trips(linked: duckdb.DuckDBPyConnection) -> None:
