@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -514,13 +515,18 @@ def main(argv: list[str] | None = None) -> None:
     ]) + "\n"
     print(text)
     if out is not None:
-        from bench.scaling import section_of, with_section
-
-        # overwriting keeps the scaling table bench/scaling.py wrote there (make scaling)
-        kept = "" if args.append or not Path(out).exists() else section_of(Path(out).read_text(encoding="utf-8"))
+        kept = "" if args.append or not Path(out).exists() else _later_sections(Path(out).read_text(encoding="utf-8"))
         with open(out, "a" if args.append else "w", encoding="utf-8") as handle:
-            handle.write(("\n" if args.append else "") + (with_section(text, kept) if kept else text))
+            handle.write(("\n" if args.append else "") + text + ("\n" + kept if kept else ""))
         _say(f"written to {out}")
+
+
+def _later_sections(text: str) -> str:
+    """What follows this script's own section (the first) in a results file: the scaling table of
+    bench/scaling.py, the Spark table of bench/spark.py, the province slice written by hand. Kept when
+    the section is rewritten."""
+    starts = [m.start() for m in re.finditer(r"(?m)^(<!-- |## )", text) if m.start() > 0]
+    return text[starts[0]:] if starts else ""
 
 
 if __name__ == "__main__":
