@@ -2,6 +2,8 @@
 so the data team can re-run one), then the global step: the model, people who moved between regencies
 and the one-to-one assignment, with scores, bands and explanations."""
 
+import warnings
+
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
@@ -38,11 +40,6 @@ def regency_pairs_asset(partitions: dg.StaticPartitionsDefinition) -> dg.AssetsD
     """The partitioned asset for `partitions`; every partition of a run is made in one step (single-run
     backfills), so a whole province blocks in one pass and one regency alone in a pass of its own."""
 
-    @dg.asset(key=REGENCY_PAIRS, group_name=GROUP, deps=[residents, memberships], partitions_def=partitions,
-              backfill_policy=dg.BackfillPolicy.single_run(),
-              description="The candidate pairs of the residents of a kabupaten/kota and their comparison levels "
-                          "(exact NIK, NIK typos, names and birth dates; memberships of every regency, so people "
-                          "who moved are found where they live now).")
     def regency_pairs(context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings,
                       spark: SparkResource) -> dg.MaterializeResult:
         config = settings.config()
@@ -56,7 +53,13 @@ def regency_pairs_asset(partitions: dg.StaticPartitionsDefinition) -> dg.AssetsD
         return dg.MaterializeResult(metadata={"engine": config.engine.backend, "regencies": len(regencies),
                                               "dagster/row_count": pairs, "seconds": dg.MetadataValue.json(seconds)})
 
-    return regency_pairs
+    with warnings.catch_warnings():  # single-run backfills are "beta" in Dagster 1.13; we accept that
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.asset(key=REGENCY_PAIRS, group_name=GROUP, deps=[residents, memberships], partitions_def=partitions,
+                        backfill_policy=dg.BackfillPolicy.single_run(),
+                        description="The candidate pairs of the residents of a kabupaten/kota and their comparison "
+                                    "levels (exact NIK, NIK typos, names and birth dates; memberships of every "
+                                    "regency, so people who moved are found where they live now).")(regency_pairs)
 
 
 @dg.asset(group_name=GROUP, deps=[REGENCY_PAIRS, residents, memberships, field_answers],
