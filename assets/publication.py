@@ -23,6 +23,7 @@ from pipeline.publish.publish import (
     discarded_on_failure,
     existing_staging,
     open_staging,
+    prepare_summary,
     publish_run,
     staging_path,
     write_artefacts,
@@ -55,6 +56,8 @@ def publication_tables(context: dg.AssetExecutionContext, warehouse: WarehouseRe
         model = con.execute("SELECT model FROM link_model").fetchall()[0][0]
         staging = open_staging(settings.publication_dir(), publication_id(context))
         with discarded_on_failure(staging, keep_on=TRANSIENT_ERRORS):  # kept only for the step's retry
+            if resolved.cost is not None:
+                prepare_summary(staging)  # the report's libraries load while the tables are written
             counts = write_tables(con, staging, extra_files={"config.resolved.json": resolved.to_dict(),
                                                               "model.json": json.loads(model)})
     return dg.MaterializeResult(metadata={"publication_id": staging.name.removeprefix(".staging-"),

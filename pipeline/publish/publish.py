@@ -53,7 +53,7 @@ from pipeline.warehouse import scalar
 __all__ = ["Publication", "Artefacts", "publish", "publish_run", "prune_publications", "OUTPUT_QUERIES", "CSV_TABLES",
            "open_staging", "existing_staging", "discard_staging", "discarded_on_failure", "clean_stale_staging",
            "staging_path",
-           "write_tables", "write_pairs", "write_artefacts", "write_summary", "finish"]
+           "write_tables", "write_pairs", "write_artefacts", "prepare_summary", "write_summary", "finish"]
 
 _PUBLICATION_ID = re.compile(r"^(\d{8}T\d{6})(-.*)?$")
 
@@ -250,6 +250,9 @@ def discard_staging(staging: Path) -> None:
     """Delete a staging folder and let go of its lock (a failed publication leaves nothing behind)."""
     shutil.rmtree(staging, ignore_errors=True)
     _WARNINGS.pop(staging, None)
+    waiting = _WAITING.pop(staging, None)
+    if waiting is not None:
+        waiting.cancel()
     _release(staging)
 
 
@@ -297,8 +300,15 @@ def write_artefacts(con: duckdb.DuckDBPyConnection, staging: Path, *, publicatio
                     nik_visible_digits: int, cost: CostConfig | None, reference_date: date | None) -> Artefacts:
     """The expensive parts, side by side: the budget scenario and report (pure Python: matplotlib,
     WeasyPrint) in a process of their own, from the staged Parquet files, while this process writes
-    pairs.parquet (DuckDB) and the officer workbooks. Needs `write_tables` first."""
-    summary = None if cost is None else _start_summary(staging, publication_id, cost, reference_date)
+    pairs.parquet (DuckDB) and the officer workbooks. Needs `write_tables` first; the report's process
+    is the one `prepare_summary` started for `staging`, if any, else a new one."""
+    waiting = _WAITING.pop(staging, None)
+    if cost is None:
+        if waiting is not None:
+            waiting.cancel()
+        summary = None
+    else:
+        summary = (waiting or _Summary()).submit(staging, publication_id, cost, reference_date)
     try:
         pairs = write_pairs(con, staging)
         workbooks = write_kelurahan_workbooks(con, staging / "kelurahan", created=created,
@@ -312,35 +322,60 @@ def write_artefacts(con: duckdb.DuckDBPyConnection, staging: Path, *, publicatio
     return Artefacts(pairs, workbooks, warnings)
 
 
+_WAITING: dict[Path, _Summary] = {}  # report processes started ahead, by staging folder
+
+
+def prepare_summary(staging: Path) -> None:
+    """Start the report's process for `staging` now, so that its libraries (about a second to load)
+    are ready when `write_artefacts` hands it the work; one waiting process per staging folder."""
+    earlier = _WAITING.pop(staging, None)
+    if earlier is not None:
+        earlier.cancel()
+    _WAITING[staging] = _Summary()
+
+
 class _Summary:
     """The summary step in a child interpreter of its own (`python -c`, the arguments pickled on its
-    standard input, the result pickled into a temporary file): a second core for the report, and
-    nothing of the caller's state (Dagster, the DuckDB connection, logging set to DEBUG) comes along.
-    Where no process can be started, the same work runs inline when the result is asked for."""
+    standard input once `submit` has them, the result pickled into a temporary file): a second core for
+    the report, and nothing of the caller's state (Dagster, the DuckDB connection, logging set to DEBUG)
+    comes along. Where no process can be started, the same work runs inline when the result is asked for."""
 
-    def __init__(self, *args: Any) -> None:
-        self._args, self._process = args, None
+    def __init__(self) -> None:
+        self._args: tuple[Any, ...] = ()
+        self._process: subprocess.Popen[bytes] | None = None
         handle, name = tempfile.mkstemp(prefix="ucj-summary-", suffix=".pickle")
         os.close(handle)
         self._result = Path(name)
         try:
             command = [sys.executable, "-c", _SUMMARY_CHILD, str(self._result), str(os.getpid())]
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE)
-            self._process.stdin.write(pickle.dumps(args))
-            self._process.stdin.close()
         except OSError as exc:  # no subprocess here: the same work, in this process
             log.info("summary written in-process (%s)", type(exc).__name__)
-            self.cancel()
 
-    def cancel(self) -> None:
+    def submit(self, *args: Any) -> _Summary:
+        self._args = args
+        if self._process is not None:
+            try:
+                self._process.stdin.write(pickle.dumps(args))
+                self._process.stdin.close()
+            except OSError as exc:  # the process is gone: the same work, in this process
+                log.info("summary written in-process (%s)", type(exc).__name__)
+                self._stop()
+        return self
+
+    def _stop(self) -> None:
         if self._process is not None:
             self._process.kill()
             self._process.wait()
             self._process = None
+
+    def cancel(self) -> None:
+        self._stop()
         self._result.unlink(missing_ok=True)
 
     def result(self) -> list[str]:
         if self._process is None:
+            self._result.unlink(missing_ok=True)
             return write_summary(*self._args)
         try:
             code = self._process.wait()
@@ -368,7 +403,13 @@ def _summary_child() -> None:
         os._exit(1)
 
     threading.Thread(target=orphaned, daemon=True).start()
-    args = pickle.loads(sys.stdin.buffer.read())
+    with contextlib.suppress(Exception):  # loaded while the work is not there yet; a failure shows later
+        import matplotlib.figure  # noqa: F401
+        import weasyprint  # noqa: F401
+    work = sys.stdin.buffer.read()
+    if not work:  # given no work (its publication failed, or another process took it over)
+        return
+    args = pickle.loads(work)
     try:
         outcome: Any = write_summary(*args)
     except Exception as exc:  # handed to the parent, which raises it
@@ -378,10 +419,6 @@ def _summary_child() -> None:
     except Exception:  # an exception that cannot travel: its text does
         payload = pickle.dumps(PublishError(f"summary report failed: {type(outcome).__name__}: {outcome}"))
     Path(sys.argv[1]).write_bytes(payload)
-
-
-def _start_summary(staging: Path, publication_id: str, cost: CostConfig, reference_date: date | None) -> _Summary:
-    return _Summary(staging, publication_id, cost, reference_date)
 
 
 def write_summary(staging: Path, publication_id: str, cost: CostConfig, reference_date: date | None) -> list[str]:
@@ -464,6 +501,8 @@ def publish(
     """
     staging = open_staging(root, publication_id)
     with discarded_on_failure(staging):
+        if cost is not None:
+            prepare_summary(staging)
         write_tables(con, staging, extra_files=extra_files)
         write_artefacts(con, staging, publication_id=publication_id, created=created,
                         nik_visible_digits=nik_visible_digits, cost=cost, reference_date=reference_date)

@@ -138,3 +138,13 @@ def test_retention_deletes_old_publications_but_never_latest(tmp_path: Path) -> 
     assert deleted == ["20251201T010000-bbbb"]
     assert sorted(p.name for p in root.iterdir()) == ["20250101T010000-aaaa", "20251231T010000-cccc",
                                                       "latest", "notes"]
+
+
+def test_a_report_process_started_ahead_ends_with_its_failed_publication(tmp_path: Path) -> None:
+    staging = publish_module.open_staging(tmp_path, "20260101T000000-ahead")
+    publish_module.prepare_summary(staging)
+    process = publish_module._WAITING[staging]._process
+    assert process is not None and process.poll() is None  # waiting for its work
+    publish_module.discard_staging(staging)
+    assert process.poll() is not None  # no process outlives the publication it was started for
+    assert staging not in publish_module._WAITING
