@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.linking.backends import Backend, as_backend
-from pipeline.linking.comparisons import NIK15_ROUNDED, PLACEHOLDER_DATE
+from pipeline.linking.comparisons import NIK15_ROUNDED, NIK_PREFIX_AGREES, PLACEHOLDER_DATE
 from pipeline.normalise.names import WORDS_SIMILAR
 
 __all__ = ["BlockingRule", "BLOCKING_RULES", "build_candidate_pairs"]
@@ -157,6 +157,14 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         f"""SELECT m.member_id, r.resident_id FROM {{members}} m JOIN {{residents}} r ON m.nik15 = left(r.nik, 15)
         UNION SELECT m.member_id, r.resident_id FROM {{members}} m JOIN {{residents}} r
         ON m.nik15 = {NIK15_ROUNDED.format(nik="r.nik")}""",
+        scope="open",
+    ),
+    BlockingRule(
+        "nik_prefix_name", "nama sama dan angka NIK yang tersisa setelah rusak di Excel cocok",
+        # "3.57703E+15" and no birth date: the kept digits (the kecamatan, often) narrow the residents
+        # carrying the same name to those whose NIK they round.
+        f"""SELECT m.member_id, r.resident_id FROM {{members}} m JOIN {{residents}} r ON r.name_sorted = m.name_sorted
+        WHERE m.nik_prefix IS NOT NULL AND m.birth_date IS NULL AND m.name_sorted <> '' AND {NIK_PREFIX_AGREES}""",
         scope="open",
     ),
     BlockingRule(

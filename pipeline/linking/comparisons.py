@@ -25,7 +25,7 @@ from pipeline.linking.backends import Backend, as_backend
 from pipeline.normalise.names import WORDS_SIMILAR
 
 __all__ = ["Level", "Comparison", "Given", "WORK", "COMPARISONS", "ANCHORS", "PAIR_FLAGS", "NIK15_ROUNDED",
-           "PLACEHOLDER_DATE", "level_columns", "levels_sql", "prepare_link_tables"]
+           "NIK_PREFIX_AGREES", "PLACEHOLDER_DATE", "level_columns", "levels_sql", "prepare_link_tables"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,11 @@ PAIR_FEATURES: dict[str, str] = {
     "name_common": f"arrays_overlap({_M_TOKENS}, {_R_TOKENS})",
 }
 
+# The export's "3.57703E+15": the digits Excel kept are the resident's NIK rounded to as many digits.
+NIK_PREFIX_AGREES = ("m.nik_prefix IS NOT NULL AND m.nik_prefix = CAST(ucj_div(CAST(r.nik AS BIGINT) "
+                     "+ 5 * CAST(power(10, 15 - length(m.nik_prefix)) AS BIGINT), "
+                     "CAST(power(10, 16 - length(m.nik_prefix)) AS BIGINT)) AS STRING)")
+
 _ONE_NIK_TYPO = ("ucj_hamming(m.nik, r.nik) = 1 "
                  "OR (ucj_hamming(m.nik, r.nik) = 2 AND ucj_damerau_levenshtein(m.nik, r.nik) = 1)")
 
@@ -87,10 +92,7 @@ NIK = Comparison(
         Level("one_digit", "beda satu digit atau dua digit tertukar",
               f"{_ONE_NIK_TYPO}"),
         # "3.57702E+15" shows the NIK rounded to a few significant digits.
-        Level("prefix", "angka yang tersisa setelah rusak di Excel cocok",
-              "m.nik_prefix IS NOT NULL AND m.nik_prefix = CAST(ucj_div(CAST(r.nik AS BIGINT) "
-              "+ 5 * CAST(power(10, 15 - length(m.nik_prefix)) AS BIGINT), "
-              "CAST(power(10, 16 - length(m.nik_prefix)) AS BIGINT)) AS STRING)"),
+        Level("prefix", "angka yang tersisa setelah rusak di Excel cocok", NIK_PREFIX_AGREES),
         Level("different", "berbeda", "m.nik IS NULL OR m.nik_status <> 'valid' OR left(m.nik, 4) = left(r.nik, 4)"),
         # A valid NIK of another regency is someone else's: a namesake born the same day elsewhere.
         # Last, so no agreement level is floored at its (strongly negative) weight.

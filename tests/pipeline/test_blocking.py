@@ -139,3 +139,13 @@ def test_rows_with_only_a_rare_full_name_are_compared() -> None:
     # a typo in the rare name: found through its rare words; not through a name many carry
     assert _pairs((None, "KARTINI RADEN AJENK", None), (rare, OTHER_DAY)) == {1: "name_only"}
     assert _pairs((None, "AGUS SANTOSX", None), tuple(many)) == {}
+
+
+def test_excel_scientific_nik_without_a_birth_date_meets_namesakes_its_digits_round_to() -> None:
+    # "3.57702E+15" (digits 357702: the kecamatan) and no birth date: of the residents carrying the name,
+    # those whose NIK those digits round are compared; a namesake of another kecamatan is not (six carry
+    # the name here, too many for a name alone).
+    here = ("3577021208900004", "RINA SRIYATI", date(1990, 8, 12))
+    elsewhere = tuple((f"35770415058800{i:02d}", "RINA SRIYATI", date(1988, 5, 15)) for i in range(1, 6))
+    assert _pairs(("3.57702E+15", "RINA SRIYATI", None), (here, *elsewhere, OTHER_DAY)) == {1: "nik_prefix_name"}
+    assert _pairs(("3.57702E+15", "RINA SRIYANTI", None), (here, *elsewhere, OTHER_DAY)) == {}
