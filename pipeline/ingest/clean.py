@@ -110,8 +110,6 @@ def _distinct_name_keys(source: str, column: str = "nama") -> str:
             f"FROM (SELECT DISTINCT coalesce({column}, '') AS nama_text FROM {source})")
 
 
-
-
 def _select(columns: dict[str, str]) -> str:
     return ",\n    ".join(f"{expr} AS {name}" for name, expr in columns.items())
 

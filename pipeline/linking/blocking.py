@@ -47,6 +47,8 @@ TRAINING_PAIRS_MAX = 2_000_000
 # Residents sharing a name beyond which a name-only row is not compared with them (review would be
 # all an officer could do, and the pairs would grow with the square of the city).
 NAME_ONLY_MAX_CARRIERS = 5
+# Residents carrying a word beyond which it cannot find a name-only row's close names (a typo, a word
+# dropped): a rare word holds a handful of residents however large the register.
 NAME_ONLY_WORD_CARRIERS = 20
 
 _M_WORDS, _R_WORDS = "split(m.name_sorted, ' ')", "split(r.name_sorted, ' ')"
@@ -112,7 +114,7 @@ _WORD_DATE_KEYS = """
                WHERE coalesce(birth_date, nik_birth_date) IS NOT NULL AND name_sorted <> ''),
     mw AS (SELECT DISTINCT t.member_id, t.d, t.w
            FROM (SELECT member_id, d, explode(split(name_sorted, ' ')) AS w FROM y) t
-           JOIN block_word_commonness s ON s.w = t.w WHERE s.uncommon
+           JOIN block_word_commonness s ON s.w = t.w WHERE s.carriers <= """ + str(COMMON_WORD_CARRIERS) + """
            UNION SELECT member_id, d, '=' || name_sorted FROM y)
 """
 
@@ -237,14 +239,14 @@ def _build_name_keys(db: Backend, residents: str) -> None:
     db.create_table("block_resident_keys", f"""SELECT DISTINCT resident_id, birth_date, k, left(nik, 4) AS region
         FROM ({_name_keys(residents, "resident_id, birth_date, nik")}) WHERE birth_date IS NOT NULL""",
                     temporary=True)
-    db.create_table("block_word_commonness", f"""
-        SELECT w, count(DISTINCT resident_id) AS carriers, count(DISTINCT resident_id) <= {COMMON_WORD_CARRIERS}
-            AS uncommon
+    db.create_table("block_word_commonness", """
+        SELECT w, count(DISTINCT resident_id) AS carriers
         FROM (SELECT resident_id, explode(split(name_sorted, ' ')) AS w FROM residents) GROUP BY w""", temporary=True)
     db.create_table("block_resident_words", f"""
         SELECT DISTINCT t.resident_id, t.birth_date, t.w
         FROM (SELECT resident_id, birth_date, explode(split(name_sorted, ' ')) AS w FROM {residents}) t
-        JOIN block_word_commonness s ON s.w = t.w WHERE s.uncommon AND t.birth_date IS NOT NULL
+        JOIN block_word_commonness s ON s.w = t.w
+        WHERE s.carriers <= {COMMON_WORD_CARRIERS} AND t.birth_date IS NOT NULL
         UNION SELECT resident_id, birth_date, '=' || name_sorted FROM {residents}
         WHERE birth_date IS NOT NULL AND name_sorted <> ''""", temporary=True)
 

@@ -135,12 +135,12 @@ NAME = Comparison(
     ),
 )
 
-# The stated date is the export NIK's own date, and that NIK differs from the resident's only in the
-# date digits: the date digits were not mistyped (two fields agree on them), so they are another
-# person's (a neighbour born another day, same serial), and a near date is no near miss.
 # A birth date on 1 January or 1 July: what offices write when only the year is known.
 PLACEHOLDER_DATE = "(day({d}) = 1 AND month({d}) IN (1, 7))"
 
+# The stated date is the export NIK's own date, and that NIK differs from the resident's only in the
+# date digits: the date digits were not mistyped (two fields agree on them), so they are another
+# person's (a neighbour born another day, same serial), and a near date is no near miss.
 _OWN_NIK_DATE = ("coalesce(m.birth_date = m.nik_birth_date AND m.nik <> r.nik AND left(m.nik, 6) = left(r.nik, 6) "
                  "AND right(m.nik, 4) = right(r.nik, 4), FALSE)")
 

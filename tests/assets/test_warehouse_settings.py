@@ -60,3 +60,26 @@ def test_a_warehouse_given_settings_in_code_uses_them_and_without_them_the_defau
     assert (given["memory_limit"], given["temp_directory"]) == ("1.0 GiB", str(tmp_path / "elsewhere"))
     assert default["temp_directory"] == str(tmp_path / "data" / "warehouse" / "spill")
     assert default["memory_limit"] != given["memory_limit"]
+
+
+def test_steps_of_a_run_share_one_connection_and_a_steps_scratch_tables_end_with_it(tmp_path: Path) -> None:
+    seen: list[tuple[object, bool]] = []  # the connections themselves: kept alive, compared by identity
+
+    @dg.asset
+    def first_step(warehouse: WarehouseResource) -> None:
+        with warehouse.get_connection() as con:
+            con.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS x")
+            con.execute("CREATE TABLE kept AS SELECT 1 AS x")
+            seen.append((con, True))
+
+    @dg.asset(deps=[first_step])
+    def second_step(warehouse: WarehouseResource) -> None:
+        with warehouse.get_connection() as con:
+            names = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            seen.append((con, "scratch" in names or "kept" not in names))
+
+    warehouse = WarehouseResource(database=str(tmp_path / "wh.duckdb"))
+    assert dg.materialize([first_step, second_step], resources={"warehouse": warehouse}).success
+    (first, _), (second, leaked) = seen
+    assert first is second  # one connection for the run's steps
+    assert not leaked  # the warehouse table stays, the first step's temporary table does not

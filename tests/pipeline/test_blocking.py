@@ -149,3 +149,11 @@ def test_excel_scientific_nik_without_a_birth_date_meets_namesakes_its_digits_ro
     elsewhere = tuple((f"35770415058800{i:02d}", "RINA SRIYATI", date(1988, 5, 15)) for i in range(1, 6))
     assert _pairs(("3.57702E+15", "RINA SRIYATI", None), (here, *elsewhere, OTHER_DAY)) == {1: "nik_prefix_name"}
     assert _pairs(("3.57702E+15", "RINA SRIYANTI", None), (here, *elsewhere, OTHER_DAY)) == {}
+
+
+def test_placeholder_birth_date_meets_the_year_with_a_close_name() -> None:
+    # No NIK, a typo in the name, and 1 January written for an unknown day: the year and a shared
+    # uncommon word find her; 2 January (no placeholder) finds no one.
+    owner = ("3577014305900001", "SITI AMINAH", date(1990, 5, 3))
+    assert _pairs((None, "SITI AMINAHH", date(1990, 1, 1)), (owner, OTHER_DAY)) == {1: "name_year"}
+    assert _pairs((None, "SITI AMINAHH", date(1990, 1, 2)), (owner, OTHER_DAY)) == {}
