@@ -94,8 +94,10 @@ class IngestConfig:
 
 @dataclass
 class LinkingConfig:
-    link_threshold: float = 0.70
-    """Match probability (0-1) at or above which a pair is linked automatically."""
+    link_threshold: float = 0.50
+    """Match probability (0-1) at or above which a pair is linked automatically: by default, when the
+    pair is more likely the same person than not (the posterior is shared among a membership's
+    candidates, so at most one can reach it)."""
     review_threshold: float = 0.20
     """Match probability (0-1) at or above which a pair that is not linked goes to human review."""
     name_tf_cap_bits: float = 4.0
@@ -115,12 +117,20 @@ class LinkingConfig:
     """Probability (0-1) a pair keeps, at least, when its 16-digit NIK agrees exactly and its birth date
     agrees (or the export states none), however different the names look: a name alone cannot veto
     it. Only a better candidate lowers it (a resident whose name agrees and whose NIK is one typo away)."""
-    other_region_max_probability: float = 0.5
+    other_region_max_probability: float = 0.45
     """Highest probability (0-1) a pair may have when the export states a valid NIK of another regency
-    that is not within one typo of the resident's: someone else's identity, so review at most."""
+    that is not within one typo of the resident's: someone else's identity, so review at most (it must
+    stay below `link_threshold`)."""
     model_file: str = ""
     """A `model.json` of an earlier publication to reuse instead of training (`ucj run --model`);
     empty = estimate the weights from this run's data."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.review_threshold <= self.link_threshold <= 1.0:
+            raise ConfigError("linking.review_threshold must be above 0 and at most linking.link_threshold (at most 1)")
+        if not self.other_region_max_probability < self.link_threshold:
+            raise ConfigError("linking.other_region_max_probability must stay below linking.link_threshold "
+                              "(a NIK of another regency allows review, never a link)")
 
 
 @dataclass

@@ -274,7 +274,7 @@ def _indices(comparison: Comparison, labels: tuple[str, ...]) -> str:
 
 def score_pairs(con: duckdb.DuckDBPyConnection | Backend, params: ModelParams,
                 comparisons: tuple[Comparison, ...] = COMPARISONS, *, nik_date_floor_probability: float = 0.95,
-                other_region_max_probability: float = 0.5) -> None:
+                other_region_max_probability: float = 0.45) -> None:
     """(Re)create `pair_scores` from `pair_levels`: per-comparison weights, TF adjustment, match
     weight (log2 odds against 'not in register'), the no-veto floor and the posterior probability."""
     db = as_backend(con)

@@ -34,6 +34,8 @@ def test_example_config_lists_every_setting_at_its_default() -> None:
     ("[eligibility]\nmin_age = 17.5\n", "min_age must be a whole number"),
     ("[linking]\nlink_treshold = 0.9\n", "unknown setting [linking] 'link_treshold'"),
     ("[linking\n", "cannot read config file"),
+    ("[linking]\nlink_threshold = 0.4\n", "other_region_max_probability must stay below linking.link_threshold"),
+    ("[linking]\nreview_threshold = 0.6\n", "review_threshold must be above 0 and at most linking.link_threshold"),
     ("[engine]\nbackend = 'flink'\n", "engine.backend must be 'duckdb' or 'spark'"),
     # a cluster's nodes cannot read a folder of this machine
     ("[engine]\nbackend = 'spark'\nspark_master = 'yarn'\n", "spark_work_dir must be storage every Spark node"),

@@ -239,12 +239,17 @@ def test_the_cap_is_what_keeps_a_namesake_from_elsewhere_unlinked(model_file: Pa
     # Name and birth date agree exactly, the NIK is a valid one of Kabupaten Madiun. The date rules
     # look only within the NIK's regency, so only the training sample (everyone born that day)
     # compares them; without the cap EM's weights would link the namesake.
+    # (The cap must stay below the link threshold, so "without it" is a cap near 1 with a threshold above.)
     elsewhere = ("351902" + JOKO[6:12] + "0107", "JOKO SUSILO", D3)
-    for cap, expected in ((0.5, "review"), (0.99, "linked")):
+    default = LinkingConfig()
+    for cap, threshold, expected in ((default.other_region_max_probability, default.link_threshold, "review"),
+                                     (0.99, 0.995, "review")):
         con = _warehouse([elsewhere])
-        link(con, replace(LinkingConfig(), model_file=str(model_file), other_region_max_probability=cap,
-                          training_sample_members=100))
+        link(con, replace(default, model_file=str(model_file), other_region_max_probability=cap,
+                          link_threshold=threshold, training_sample_members=100))
         assert _outcome(con, 1)[1] == expected
+        probability = con.execute("SELECT max(probability) FROM pair_scores").fetchone()[0]
+        assert (probability <= cap) if cap < 0.5 else (probability >= default.link_threshold)
         rules = con.execute("SELECT DISTINCT c.rule FROM candidate_pairs c JOIN residents r USING (resident_id) "
                             "WHERE r.nik = ?", [JOKO]).fetchall()
         assert rules == [("birth_date_training",)]
