@@ -81,8 +81,10 @@ NIK = Comparison(
         Level("is_kk", "berisi nomor KK keluarganya", "m.nik = r.no_kk"),
         Level("exact", "sama persis", "m.nik = r.nik"),
         # Excel keeps 15 significant digits: digit 16 is lost (typed) or rounded into digit 15 (float).
+        # A sheet saved as text keeps the rounding but not the number cell: a NIK ending in 0 may be it.
         Level("first15", "sama sampai digit ke-15 (digit terakhir hilang di Excel)",
-              "m.nik IS NULL AND (m.nik15 = left(r.nik, 15) OR m.nik15 = r.nik15_rounded)"),
+              "(m.nik IS NULL AND (m.nik15 = left(r.nik, 15) OR m.nik15 = r.nik15_rounded)) "
+              "OR (right(m.nik, 1) = '0' AND m.nik15 = r.nik15_rounded)"),
         # A typo inside the birth-date digits (7-12) while region, serial and sex (day + 40) agree:
         # the stated birth date, not the NIK's, is then what matches.
         Level("date_digit", "beda satu digit pada bagian tanggal lahir",

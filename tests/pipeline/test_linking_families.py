@@ -92,6 +92,7 @@ RISMA, ABDUL, HASAN, HUSEIN, JOKO = (_nik(2, D2, 41, True), _nik(3, D2, 42), _ni
 TWINS_KK = "3577010101100099"
 ENDANG, ENDANG_KK = _nik(2, D3, 51, True), "3577022203120005"  # the KK's date digits: its issue date
 SEKAR = _nik(3, D1, 61, True)
+BAYU = _nik(2, D2, 17)  # digit 16 is 7: Excel's rounding changes digit 15 too
 
 RESIDENTS: list[tuple] = [
     (ROZAK, "ABDUL ROZAK", D1), (SLAMET, "SLAMET HARYANTO", D1), (PRAJA, "PRAJA BAYU SAPUTRA", D1),
@@ -102,6 +103,7 @@ RESIDENTS: list[tuple] = [
     (RISMA, "RISMA KURNIAWATI", D2), (ABDUL, "ABDURRAHMAN WAHID", D2),
     (HASAN, "HASAN BASRI", D3, TWINS_KK), (HUSEIN, "HUSEIN BASRI", D3, TWINS_KK),
     (JOKO, "JOKO SUSILO", D3), (ENDANG, "ENDANG MURNI", D3, ENDANG_KK), (SEKAR, "SEKAR AYU PRAMESWARI", D1),
+    (BAYU, "BAYU SEKTI NUGRAHA", D2),
 ]
 
 
@@ -135,6 +137,8 @@ CASES: list[tuple[str, tuple, str | None]] = [
     ("2 kecamatan digit", (_one_off(HENDRA, 6), "HENDRA GUNAWAN", None), HENDRA),
     ("2 16th digit zeroed, stored as text", (HENDRA[:15] + "0", "HENDRA GUNAWAN", SWAPPED_D2), HENDRA),
     ("2 16th digit zeroed by an Excel number cell", (HENDRA[:15] + "0.0", "HENDRA GUNAWAN", None), HENDRA),
+    ("2 rounded by Excel into digit 15, saved as text", (str((int(BAYU) + 5) // 10 * 10), "BAYU SEKTI NUGRAHA", SWAPPED_D2),
+     BAYU),
     ("2 transposition across the region digits", (_swap(HENDRA, 4), "HENDRA GUNAWAN", None), HENDRA),
     ("2 birth-date digit", (_one_off(HENDRA, 9), "HENDRA GUNAWAN", None), HENDRA),
     # 3. neither NIK nor birth date: a full name only one resident carries links, a shared one does not
@@ -181,6 +185,12 @@ def test_family(linked: duckdb.DuckDBPyConnection, member_id: int, case: tuple) 
         assert outcome != "linked", "must link to no one"
     else:
         assert (nik, outcome) == (expected, "linked")
+
+
+def test_a_nik_rounded_by_excel_and_saved_as_text_is_weighed_as_excels(linked: duckdb.DuckDBPyConnection) -> None:
+    # Digits 15 and 16 both differ, so no typo level holds: only the rounding explains them.
+    level = linked.execute("SELECT nik_level FROM links WHERE resident_nik = ?", [BAYU]).fetchone()
+    assert level == ("first15",)
 
 
 def test_exact_nik_with_another_name_is_flagged(linked: duckdb.DuckDBPyConnection) -> None:
