@@ -30,7 +30,10 @@ class NameRule:
     replacement: str
 
 
-_PRE_TITLES = "H|HJ|HJH|HAJI|HAJJAH|KH|DR|DRS|DRA|IR|PROF|USTADZ|USTADZAH|UST|NY|TN|SDR|SDRI"
+_PRE_TITLES = "H|HJ|HJH|HAJI|HAJJAH|KH|DR|DRS|DRA|IR|PROF|USTADZ|USTADZAH|UST|NY|TN|SDR|SDRI|ALM|ALMH"
+# Titles some lists append after the name ("SITA.HJ", domain.md §6.2); not a bare "H", which there is
+# as likely the initial of a last word.
+_POST_TITLES = "HJ|HJH|HAJI|HAJJAH|KH|DR|DRS|DRA|IR|PROF|ALM|ALMH"
 # Post-nominal degrees, as token runs after punctuation became spaces ("S.Pd." -> "S PD").
 _DEGREES = (
     "S PD I|S PD|SPD|SPDI|S E|SE|S H|SH|S H I|SHI|S SOS|SSOS|S T|S KEP|SKEP|S KM|SKM|S KOM|SKOM|S AG|SAG|"
@@ -53,6 +56,7 @@ def _token_rules(after: str = "") -> tuple[NameRule, ...]:
         NameRule(f"bin/binti and the father's name{after}", r" (BIN|BINTI|BT) .*$", ""),
         NameRule(f"degrees after the name{after}", rf"( ({_spaced(_DEGREES)}) )+$", ""),
         NameRule(f"titles before the name{after}", rf"^( ({_PRE_TITLES}) )+", ""),
+        NameRule(f"titles after the name{after}", rf"( ({_POST_TITLES}) )+$", ""),
         NameRule(f"Muhammad and its abbreviations{after}", rf" ({_MUHAMMAD}) ", " MUHAMAD "),
     )
 
